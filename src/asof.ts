@@ -1,0 +1,59 @@
+import { join } from 'node:path'
+import { createLogger, type AsofConfig, type Logger } from './core/index.js'
+import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
+import { openMetadataStore, type MetadataStore } from './metadata/index.js'
+
+/**
+ * The composition root: builds the engines, the metadata store and every service from one
+ * frozen config. api/ and cli/ call these services; nothing below knows about them.
+ *
+ * Storage modes (DESIGN.md): with `databaseUrl` unset, one DuckDB file holds metadata, the
+ * online store and offline compute (embedded). With it set, metadata and the online store live
+ * in PostgreSQL and DuckDB runs in memory for file sources (server).
+ */
+export interface Asof {
+  readonly config: AsofConfig
+  readonly log: Logger
+  readonly mode: 'embedded' | 'server'
+  readonly metadata: MetadataStore
+  /** DuckDB: files and DuckDB tables (the same database as metadata in embedded mode). */
+  readonly duckdb: DuckDbEngine
+  /** PostgreSQL, in server mode. */
+  readonly postgres?: PostgresEngine
+  close(): Promise<void>
+}
+
+export async function openAsof(config: AsofConfig, options: { log?: Logger } = {}): Promise<Asof> {
+  const log = options.log ?? createLogger(config.logLevel)
+  const closers: (() => Promise<void>)[] = []
+  try {
+    let duckdb: DuckDbEngine
+    let postgres: PostgresEngine | undefined
+    let metadataEngine: Engine
+    if (config.databaseUrl) {
+      postgres = await PostgresEngine.open(config.databaseUrl)
+      closers.push(() => postgres!.close())
+      duckdb = await DuckDbEngine.open({ path: ':memory:' })
+      metadataEngine = postgres
+    } else {
+      duckdb = await DuckDbEngine.open({ path: join(config.home, 'asof.duckdb') })
+      metadataEngine = duckdb
+    }
+    closers.push(() => duckdb.close())
+    const metadata = await openMetadataStore(metadataEngine)
+    return {
+      config,
+      log,
+      mode: config.databaseUrl ? 'server' : 'embedded',
+      metadata,
+      duckdb,
+      postgres,
+      close: async () => {
+        for (const close of closers.reverse()) await close()
+      },
+    }
+  } catch (e) {
+    for (const close of closers.reverse()) await close().catch(() => {})
+    throw e
+  }
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander'
+import { isAsofError, type ErrorKind } from '../core/index.js'
+import { GateFailed } from './output.js'
+
+/**
+ * The `asof` command line. Every command lives in commands/*-command.ts and exports
+ * `register(program)`; this file lists them (keep the list in help order) and maps errors to exit codes in one place:
+ * 0 done, 1 ran and the gate failed, 2 bad input, 3 could not run.
+ */
+const COMMANDS: { register(program: Command): void }[] = []
+
+const EXIT_CODES: Record<ErrorKind, number> = {
+  bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,
+}
+
+export function buildProgram(): Command {
+  const program = new Command('asof')
+    .description('asof: a feature store with data-quality gates')
+    .option('--repo <dir>', 'feature repo directory (default: the current directory)')
+    .option('--json', 'print machine-readable JSON only')
+    .option('--debug', 'print stack traces for unexpected errors')
+    .showHelpAfterError()
+    .exitOverride()
+  for (const c of COMMANDS) c.register(program)
+  return program
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander has printed its message already; help and version exit 0
+      return e.exitCode === 0 ? 0 : 2
+    }
+    if (e instanceof GateFailed) return 1
+    if (isAsofError(e)) {
+      process.stderr.write(`asof: ${e.message}\n`)
+      if (program.opts().debug && e.cause) process.stderr.write(`${(e.cause as Error).stack ?? e.cause}\n`)
+      return EXIT_CODES[e.kind]
+    }
+    process.stderr.write(`asof: unexpected error: ${(e as Error).message}\n`)
+    if (program.opts().debug) process.stderr.write(`${(e as Error).stack}\n`)
+    return 3
+  }
+}

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path'
+import { z } from 'zod'
+import { parseOrThrow } from './validate.js'
+
+/**
+ * Process-level configuration, read from the environment once at start-up, validated and
+ * frozen; everything below receives it explicitly. Nothing else in src/ reads process.env.
+ */
+const configSchema = z.object({
+  /** The feature repo directory (asof.yaml and definition files). */
+  repoDir: z.string(),
+  /** Where embedded-mode state lives: `<repo>/.asof` unless ASOF_HOME says otherwise. */
+  home: z.string(),
+  /** Set: server mode, metadata and online store in PostgreSQL. Unset: embedded DuckDB. */
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  api: z.object({
+    host: z.string(),
+    port: z.coerce.number().int().min(0).max(65535),
+    /** Largest accepted request body, in bytes (413 beyond). */
+    bodyLimit: z.coerce.number().int().positive(),
+    /** Most entity rows in one online or inline historical request (422 beyond). */
+    maxEntityRows: z.coerce.number().int().positive(),
+  }),
+})
+
+export type AsofConfig = Readonly<z.output<typeof configSchema>>
+
+export interface ConfigOverrides {
+  repoDir?: string
+  home?: string
+  databaseUrl?: string
+  logLevel?: string
+  port?: number
+  host?: string
+}
+
+export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): AsofConfig {
+  const repoDir = resolve(overrides.repoDir ?? env.ASOF_REPO ?? process.cwd())
+  const raw = {
+    repoDir,
+    home: resolve(repoDir, overrides.home ?? env.ASOF_HOME ?? '.asof'),
+    databaseUrl: overrides.databaseUrl ?? (env.ASOF_DATABASE_URL || undefined),
+    logLevel: overrides.logLevel ?? env.ASOF_LOG_LEVEL ?? 'warn',
+    api: {
+      host: overrides.host ?? env.ASOF_HOST ?? '127.0.0.1',
+      port: overrides.port ?? env.ASOF_PORT ?? 6566,
+      bodyLimit: env.ASOF_BODY_LIMIT ?? 10 * 1024 * 1024,
+      maxEntityRows: env.ASOF_MAX_ENTITY_ROWS ?? 10_000,
+    },
+  }
+  return deepFreeze(parseOrThrow(configSchema, raw, 'configuration'))
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v)
+    Object.freeze(o)
+  }
+  return o
+}

@@ -1,0 +1,48 @@
+/**
+ * One error class for everything asof reports on purpose. Each error has a stable `code`
+ * (declared once, in the table below, like fastify's lib/errors.js) and a `kind` that the
+ * API maps to an HTTP status and the CLI to an exit code, each in exactly one place.
+ */
+export type ErrorKind = 'bad_input' | 'not_found' | 'conflict' | 'too_large' | 'unauthorized' | 'forbidden' | 'busy' | 'internal'
+
+export class AsofError extends Error {
+  constructor(
+    readonly code: string,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'AsofError'
+  }
+}
+
+/** Declares an error code with a typed message template; returns a factory for it. */
+export function defineError<A extends unknown[]>(code: string, kind: ErrorKind, message: (...args: A) => string) {
+  const factory = (...args: A) => new AsofError(code, kind, message(...args))
+  return Object.assign(factory, { code, kind })
+}
+
+const list = (names: readonly string[]) => (names.length ? names.join(', ') : '(none)')
+
+/** The table of error codes. Add new codes here, never inline. */
+export const Errors = {
+  badInput: defineError('ASOF_BAD_INPUT', 'bad_input', (where: string, problem: string) => `${where}: ${problem}`),
+  invalidIdentifier: defineError('ASOF_INVALID_IDENTIFIER', 'bad_input', (what: string, name: string) =>
+    `${what} ${JSON.stringify(name)} is not a plain identifier (letters, digits and _, not starting with a digit)`),
+  notFound: defineError('ASOF_NOT_FOUND', 'not_found', (what: string, name: string, known: readonly string[] = []) =>
+    `unknown ${what} ${JSON.stringify(name)}; known: ${list(known)}`),
+  conflict: defineError('ASOF_CONFLICT', 'conflict', (problem: string) => problem),
+  busy: defineError('ASOF_BUSY', 'busy', (problem: string) => problem),
+  tooLarge: defineError('ASOF_TOO_LARGE', 'too_large', (problem: string) => problem),
+  unauthorized: defineError('ASOF_UNAUTHORIZED', 'unauthorized', (problem: string) => problem),
+  forbidden: defineError('ASOF_FORBIDDEN', 'forbidden', (problem: string) => problem),
+  engine: defineError('ASOF_ENGINE', 'internal', (engine: string, message: string) => `${engine}: ${message}`),
+  sourceUnreadable: defineError('ASOF_SOURCE_UNREADABLE', 'bad_input', (source: string, message: string) =>
+    `cannot read source ${JSON.stringify(source)}: ${message}`),
+} as const
+
+export function isAsofError(e: unknown): e is AsofError {
+  return e instanceof AsofError
+}

@@ -1,0 +1,5 @@
+export * from './engine.js'
+export * from './identifiers.js'
+export { DuckDbEngine, type DuckDbEngineOptions } from './duckdb/duckdb-engine.js'
+export { PostgresEngine } from './postgres/postgres-engine.js'
+export { sql, type RawBuilder, type Kysely } from 'kysely'

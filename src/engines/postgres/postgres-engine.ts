@@ -1,0 +1,184 @@
+import pg from 'pg'
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely'
+import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
+import type { Column, ColumnSpec, ColumnType, Engine, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  bool: 'boolean', int32: 'integer', int64: 'bigint', float32: 'real', float64: 'double precision', decimal: 'numeric',
+  string: 'text', bytes: 'bytea', timestamp: 'timestamptz', date: 'date', time: 'time', interval: 'interval',
+  json: 'jsonb', uuid: 'uuid', list: 'text[]', struct: 'jsonb', other: 'text',
+}
+
+/** PostgreSQL type oids → logical types (pg_type.oid values are fixed for built-ins). */
+const OID_TYPES: Record<number, { type: ColumnType; elementType?: ColumnType }> = {
+  16: { type: 'bool' }, 20: { type: 'int64' }, 21: { type: 'int32' }, 23: { type: 'int32' }, 26: { type: 'int64' },
+  700: { type: 'float32' }, 701: { type: 'float64' }, 1700: { type: 'decimal' },
+  25: { type: 'string' }, 1043: { type: 'string' }, 1042: { type: 'string' }, 19: { type: 'string' }, 18: { type: 'string' },
+  17: { type: 'bytes' }, 1114: { type: 'timestamp' }, 1184: { type: 'timestamp' }, 1082: { type: 'date' },
+  1083: { type: 'time' }, 1186: { type: 'interval' }, 114: { type: 'json' }, 3802: { type: 'json' }, 2950: { type: 'uuid' },
+  1000: { type: 'list', elementType: 'bool' }, 1005: { type: 'list', elementType: 'int32' }, 1007: { type: 'list', elementType: 'int32' },
+  1016: { type: 'list', elementType: 'int64' }, 1021: { type: 'list', elementType: 'float32' }, 1022: { type: 'list', elementType: 'float64' },
+  1009: { type: 'list', elementType: 'string' }, 1015: { type: 'list', elementType: 'string' }, 1001: { type: 'list', elementType: 'bytes' },
+  1115: { type: 'list', elementType: 'timestamp' }, 1185: { type: 'list', elementType: 'timestamp' },
+}
+
+const int8 = (s: string): number | bigint => {
+  const n = Number(s)
+  return Number.isSafeInteger(n) ? n : BigInt(s)
+}
+// A timestamp without zone is read as UTC, as everywhere in asof.
+const timestamp = (s: string): string => normalizeTimestamp(s.replace(' ', 'T'))
+// pg's runtime arrayParser is `{ create(source, parse) }`, although @types/pg declares a function.
+const arrayParser = pg.types.arrayParser as unknown as { create(s: string, parse: (x: string) => unknown): { parse(): unknown[] } }
+const array = (parse: (s: string) => unknown) => (s: string) => arrayParser.create(s, parse).parse()
+
+const PARSERS: Record<number, (s: string) => unknown> = {
+  20: int8, 1700: Number, 1184: timestamp, 1114: timestamp, 1082: String,
+  1016: array(int8), 1185: array(timestamp), 1115: array(timestamp), 1182: array(String),
+}
+
+const typeParsers = {
+  getTypeParser: ((oid: number, format?: string) =>
+    PARSERS[oid] ?? (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)) as typeof pg.types.getTypeParser,
+}
+
+/**
+ * PostgreSQL behind the Engine interface: metadata, online store and offline compute for
+ * Postgres sources. Sessions run in UTC; timestamps come back as ISO strings with microseconds.
+ */
+export class PostgresEngine implements Engine {
+  readonly kind = 'postgres' as const
+  readonly db: Kysely<any>
+
+  private constructor(readonly pool: pg.Pool, readonly schema: string | undefined) {
+    this.db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+  }
+
+  /**
+   * Connects to `url`. With `schema`, every session's search_path starts there (created if
+   * missing), which is how tests isolate themselves on one database.
+   */
+  static async open(url: string, options: { schema?: string; max?: number } = {}): Promise<PostgresEngine> {
+    const searchPath = options.schema ? ` -c search_path=${options.schema},public` : ''
+    if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw Errors.invalidIdentifier('schema', options.schema)
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      options: `-c TimeZone=UTC${searchPath}`,
+      types: typeParsers,
+    })
+    pool.on('error', () => {}) // an idle client's socket error is reported by the next query instead
+    try {
+      if (options.schema) await pool.query(`create schema if not exists ${options.schema}`)
+      else await pool.query('select 1')
+    } catch (e) {
+      await pool.end()
+      throw new AsofError('ASOF_DATABASE_UNREACHABLE', 'busy', `cannot connect to PostgreSQL: ${(e as Error).message}`, undefined, { cause: e })
+    }
+    return new PostgresEngine(pool, options.schema)
+  }
+
+  from(relation: Relation): RawBuilder<unknown> {
+    switch (relation.kind) {
+      case 'table':
+        return relation.schema ? sql`${sql.id(relation.schema, relation.name)}` : sql`${sql.id(relation.name)}`
+      case 'file':
+        throw Errors.badInput('relation', `PostgreSQL cannot read files directly (${relation.path}); load it into a table or use DuckDB`)
+      case 'query':
+        return sql`(${relation.sql})`
+      case 'user_sql':
+        return sql`(${sql.raw(relation.text.trim().replace(/;+\s*$/, ''))})`
+      default:
+        return assertNever(relation, 'relation')
+    }
+  }
+
+  async run(q: Query): Promise<ResultSet> {
+    const compiled = this.compile(q)
+    let result: pg.QueryResult
+    try {
+      result = await this.pool.query({ text: compiled.sql, values: compiled.parameters as unknown[] })
+    } catch (e) {
+      throw wrapError(e)
+    }
+    const columns: Column[] = (result.fields ?? []).map((f) => ({
+      name: f.name,
+      engineType: String(f.dataTypeID),
+      ...(OID_TYPES[f.dataTypeID] ?? { type: 'other' as const }),
+    }))
+    return { columns, rows: (result.rows ?? []) as Row[] }
+  }
+
+  async query<R = Row>(q: Query): Promise<R[]> {
+    return (await this.run(q)).rows as R[]
+  }
+
+  async execute(q: Query): Promise<void> {
+    await this.run(q)
+  }
+
+  async describe(relation: Relation): Promise<Column[]> {
+    return (await this.run(sql`select * from ${this.from(relation)} as t limit 0`)).columns
+  }
+
+  sqlType(spec: ColumnSpec): string {
+    if (spec.type === 'list' && spec.elementType) return `${SQL_TYPES[spec.elementType]}[]`
+    return SQL_TYPES[spec.type]
+  }
+
+  async createTable(name: string, columns: readonly ColumnSpec[], options: { replace?: boolean; temporary?: boolean } = {}): Promise<void> {
+    if (options.replace) await this.execute(sql`drop table if exists ${sql.id(name)}`)
+    const defs = sql.join(columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(this.sqlType(c))}`))
+    await this.execute(sql`create ${sql.raw(options.temporary ? 'temporary ' : '')}table ${sql.id(name)} (${defs})`)
+  }
+
+  /**
+   * Bulk insert by binding one array per column and unnesting them: a handful of parameters
+   * per statement instead of one per value. List columns cannot be unnested, so tables with
+   * lists take the row-wise VALUES path.
+   */
+  async insertRows(name: string, columns: readonly ColumnSpec[], rows: readonly Value[][]): Promise<number> {
+    if (rows.length === 0) return 0
+    const target = sql`${sql.id(name)} (${sql.join(columns.map((c) => sql.id(c.name)))})`
+    const hasList = columns.some((c) => c.type === 'list')
+    const chunk = hasList ? Math.max(1, Math.floor(30000 / columns.length)) : 50000
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk)
+      if (hasList) {
+        const values = part.map((r) => sql`(${sql.join(r.map((v, j) => sql`cast(${pgParam(v)} as ${sql.raw(this.sqlType(columns[j]!))})`))})`)
+        await this.execute(sql`insert into ${target} values ${sql.join(values)}`)
+      } else {
+        const arrays = columns.map((c, j) => sql`cast(${part.map((r) => pgParam(r[j]!))} as ${sql.raw(this.sqlType(c))}[])`)
+        await this.execute(sql`insert into ${target} select * from unnest(${sql.join(arrays)})`)
+      }
+    }
+    return rows.length
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy() // ends the pool
+  }
+
+  private compile(q: Query): CompiledQuery {
+    return 'compile' in q ? q.compile(this.db) : q
+  }
+}
+
+/** pg sends bigint via toString and objects as JSON; Uint8Array must be a Buffer. */
+function pgParam(v: Value): unknown {
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return Buffer.from(v)
+  return v
+}
+
+function wrapError(e: unknown): unknown {
+  const err = e as { code?: string; message?: string }
+  const code = err.code ?? ''
+  // SQLSTATE classes 22 (data exception) and 42 (syntax or access rule) describe the query, not the server.
+  if (code.startsWith('22') || code.startsWith('42')) {
+    return new AsofError('ASOF_SQL_REJECTED', 'bad_input', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+  }
+  if (code === '55P03' || code === '40P01' || code === '40001') {
+    return new AsofError('ASOF_BUSY', 'busy', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+  }
+  return new AsofError('ASOF_ENGINE', 'internal', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+}

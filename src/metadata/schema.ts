@@ -1,0 +1,9 @@
+import type { RegistryTables } from './repos/registry-repo.js'
+
+/**
+ * Every metadata table, for kysely's typing. Each repo declares its own tables next to its
+ * queries; this interface only gathers them. Columns are portable across DuckDB and
+ * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
+ * timestamptz (read back as ISO-8601 strings).
+ */
+export interface MetadataSchema extends RegistryTables {}

@@ -1,0 +1,95 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, relative, dirname, resolve } from 'node:path'
+
+/**
+ * The dependency rule of DESIGN.md, checked on every import in src/:
+ * core ← engines ← metadata ← featurestore, expectations ← pipelines ← asof.ts ← api, cli
+ */
+const ROOT = resolve(import.meta.dirname, '..')
+const SRC = join(ROOT, 'src')
+
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  engines: ['core'],
+  metadata: ['core', 'engines'],
+  featurestore: ['core', 'engines', 'metadata'],
+  expectations: ['core', 'engines', 'metadata'],
+  pipelines: ['core', 'engines', 'metadata', 'featurestore', 'expectations'],
+  'asof.ts': ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines'],
+  api: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines', 'asof.ts'],
+  cli: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines', 'asof.ts', 'api'],
+}
+
+/** Third-party packages confined to one module. */
+const CONFINED: Record<string, readonly string[]> = {
+  '@duckdb/node-api': ['engines'],
+  pg: ['engines'],
+  fastify: ['api'],
+  '@fastify/': ['api'],
+  'fastify-type-provider-zod': ['api'],
+  commander: ['cli'],
+  '@tensorflow/': ['pipelines'],
+  'node-cron': ['pipelines'],
+}
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name)
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : []
+  })
+}
+
+function moduleOf(file: string): string {
+  const rel = relative(SRC, file).split('/')
+  return rel.length === 1 ? rel[0]! : rel[0]!
+}
+
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+
+describe('architecture', () => {
+  const sources = files(SRC)
+
+  it('imports flow one way between modules', () => {
+    const violations: string[] = []
+    for (const file of sources) {
+      const from = moduleOf(file)
+      const text = readFileSync(file, 'utf8')
+      for (const m of text.matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2]!
+        if (!spec.startsWith('.')) continue
+        const target = moduleOf(resolve(dirname(file), spec).replace(/\.js$/, '.ts'))
+        if (target === from) continue
+        if (!(ALLOWED[from] ?? []).includes(target)) violations.push(`${relative(ROOT, file)} imports ${spec} (${from} → ${target})`)
+      }
+    }
+    assert.deepEqual(violations, [])
+  })
+
+  it('keeps driver and framework packages inside their module', () => {
+    const violations: string[] = []
+    for (const file of sources) {
+      const from = moduleOf(file)
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2]!
+        for (const [pkg, homes] of Object.entries(CONFINED)) {
+          const matches = pkg.endsWith('/') ? spec.startsWith(pkg) : spec === pkg || spec.startsWith(`${pkg}/`)
+          if (matches && !homes.includes(from)) violations.push(`${relative(ROOT, file)} imports ${spec}`)
+        }
+      }
+    }
+    assert.deepEqual(violations, [])
+  })
+
+  it('uses sql.raw only inside engines/ and reads process.env only in core/config.ts', () => {
+    const violations: string[] = []
+    for (const file of sources) {
+      const rel = relative(SRC, file)
+      const text = readFileSync(file, 'utf8')
+      if (/sql\.raw\(/.test(text) && !rel.startsWith('engines/')) violations.push(`${rel} uses sql.raw`)
+      if (/process\.env/.test(text) && rel !== 'core/config.ts') violations.push(`${rel} reads process.env`)
+    }
+    assert.deepEqual(violations, [])
+  })
+})
