@@ -1,4 +1,7 @@
 import type { RegistryTables } from './repos/registry-repo.js'
+import type { SuitesTables } from './repos/suites-repo.js'
+import type { ResultsTables } from './repos/results-repo.js'
+import type { MetricsTables } from './repos/metrics-repo.js'
 
 /**
  * Every metadata table, for kysely's typing. Each repo declares its own tables next to its
@@ -6,4 +9,4 @@ import type { RegistryTables } from './repos/registry-repo.js'
  * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
  * timestamptz (read back as ISO-8601 strings).
  */
-export interface MetadataSchema extends RegistryTables {}
+export interface MetadataSchema extends RegistryTables, SuitesTables, ResultsTables, MetricsTables {}
