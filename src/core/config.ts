@@ -22,6 +22,8 @@ const configSchema = z.object({
     /** Most entity rows in one online or inline historical request (422 beyond). */
     maxEntityRows: z.coerce.number().int().positive(),
   }),
+  /** The key the CLI sends when it talks to a running `asof serve` (ASOF_API_KEY). */
+  apiKey: z.string().min(1).optional(),
 })
 
 export type AsofConfig = Readonly<z.output<typeof configSchema>>
@@ -48,6 +50,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       bodyLimit: env.ASOF_BODY_LIMIT ?? 10 * 1024 * 1024,
       maxEntityRows: env.ASOF_MAX_ENTITY_ROWS ?? 10_000,
     },
+    apiKey: env.ASOF_API_KEY || undefined,
   }
   return deepFreeze(parseOrThrow(configSchema, raw, 'configuration'))
 }

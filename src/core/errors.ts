@@ -36,6 +36,9 @@ export const Errors = {
   conflict: defineError('ASOF_CONFLICT', 'conflict', (problem: string) => problem),
   busy: defineError('ASOF_BUSY', 'busy', (problem: string) => problem),
   tooLarge: defineError('ASOF_TOO_LARGE', 'too_large', (problem: string) => problem),
+  /** A well-formed request over a configured batch limit (the API answers 422). */
+  tooManyRows: defineError('ASOF_TOO_MANY_ROWS', 'bad_input', (where: string, count: number, max: number) =>
+    `${where}: ${count} rows is more than the limit of ${max} (ASOF_MAX_ENTITY_ROWS)`),
   unauthorized: defineError('ASOF_UNAUTHORIZED', 'unauthorized', (problem: string) => problem),
   forbidden: defineError('ASOF_FORBIDDEN', 'forbidden', (problem: string) => problem),
   engine: defineError('ASOF_ENGINE', 'internal', (engine: string, message: string) => `${engine}: ${message}`),

@@ -1,4 +1,5 @@
 import type { RegistryTables } from './repos/registry-repo.js'
+import type { KeysTables } from './repos/keys-repo.js'
 import type { SuitesTables } from './repos/suites-repo.js'
 import type { ResultsTables } from './repos/results-repo.js'
 import type { MetricsTables } from './repos/metrics-repo.js'
@@ -9,4 +10,4 @@ import type { MetricsTables } from './repos/metrics-repo.js'
  * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
  * timestamptz (read back as ISO-8601 strings).
  */
-export interface MetadataSchema extends RegistryTables, SuitesTables, ResultsTables, MetricsTables {}
+export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables {}

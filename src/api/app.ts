@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import { newId } from '../core/index.js'
+import type { Asof } from '../asof.js'
+import { ApiKeys, installAuth } from './auth.js'
+import type { ApiContext, RouteModule } from './context.js'
+import { installErrorHandling } from './errors.js'
+import { ApiMetrics, installRequestTiming } from './metrics.js'
+import { healthRoutes } from './routes/health-routes.js'
+import { keysRoutes } from './routes/keys-routes.js'
+
+export interface AppOptions {
+  /**
+   * With no API key configured, answer requests without one. `asof serve` sets it only in
+   * embedded mode on a loopback address, and says so at start.
+   */
+  allowOpen?: boolean
+}
+
+/** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
+const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes]
+
+/**
+ * Builds the REST API over an open Asof, without listening (fastify's testing rule: `server.ts`
+ * listens, tests and benchmarks build). Every body, query and parameter is a zod schema; the
+ * same schemas generate the OpenAPI document at `/docs/json` and Swagger UI at `/docs`.
+ */
+export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: asof.log as FastifyBaseLogger,
+    bodyLimit: asof.config.api.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => newId('req_'),
+    // Hostile bodies: reject __proto__/constructor keys instead of silently stripping them.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }).withTypeProvider<ZodTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+
+  const ctx: ApiContext = { asof, keys: new ApiKeys(asof.metadata), metrics: new ApiMetrics() }
+  installErrorHandling(app)
+  // First hook: even a refused request carries its id back, to match it with the log.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
+  installAuth(app, ctx.keys, options.allowOpen ?? false)
+  installRequestTiming(app, ctx.metrics)
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'asof', description: 'Feature store with data-quality gates', version: '0.1.0' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  for (const routes of ROUTES) routes(app, ctx)
+  await app.ready()
+  return app
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { Errors, newId, sha256 } from '../core/index.js'
+import { KEY_SCOPES, keysRepo, type KeyScope, type MetadataStore } from '../metadata/index.js'
+
+/** What a route needs: a scope, or `public` (only /health). */
+export type RouteAccess = KeyScope | 'public'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route requires; routes that do not say need `read`. */
+    access?: RouteAccess
+  }
+}
+
+/** A key as listed: never its secret or hash. */
+export interface ApiKeyInfo {
+  id: string
+  name: string
+  scope: KeyScope
+  created_at: string
+  revoked_at: string | null
+}
+
+/** A key just created: the only time its secret is visible. */
+export interface CreatedApiKey extends ApiKeyInfo {
+  secret: string
+}
+
+const SECRET_PREFIX = 'asof_'
+
+/** How long a replica trusts what it read about keys; revocation by another replica takes this long. */
+const CACHE_MS = 5_000
+
+/**
+ * API keys over the metadata store. Secrets are 32 random bytes; only their sha256 is stored.
+ * Lookups are cached briefly (hashing is microseconds, a metadata query per request is not);
+ * this process's own creates and revokes clear the cache at once.
+ */
+export class ApiKeys {
+  private byHash = new Map<string, { key: ApiKeyInfo | undefined; until: number }>()
+  private activeCount: { n: number; until: number } | undefined
+
+  constructor(private readonly metadata: MetadataStore) {}
+
+  async create(scope: KeyScope, name?: string): Promise<CreatedApiKey> {
+    const secret = SECRET_PREFIX + randomBytes(32).toString('base64url')
+    const row = { id: newId('key_'), name: name ?? `${scope} key`, scope, secret_hash: sha256(secret), created_at: new Date().toISOString() }
+    await keysRepo.insertKey(this.metadata.db, row)
+    this.clearCache()
+    return { id: row.id, name: row.name, scope, created_at: row.created_at, revoked_at: null, secret }
+  }
+
+  async list(): Promise<ApiKeyInfo[]> {
+    return (await keysRepo.listKeys(this.metadata.db)).map(info)
+  }
+
+  async revoke(id: string): Promise<void> {
+    if (!(await keysRepo.revokeKey(this.metadata.db, id, new Date().toISOString()))) {
+      const known = (await this.list()).filter((k) => !k.revoked_at).map((k) => k.id)
+      throw Errors.notFound('active API key', id, known)
+    }
+    this.clearCache()
+  }
+
+  /** Whether any key is active: with none, a localhost embedded server may run open. */
+  async anyActive(): Promise<boolean> {
+    const now = Date.now()
+    if (!this.activeCount || this.activeCount.until < now) {
+      this.activeCount = { n: await keysRepo.countActiveKeys(this.metadata.db), until: now + CACHE_MS }
+    }
+    return this.activeCount.n > 0
+  }
+
+  /** The active key with this secret, if any. */
+  async authenticate(secret: string): Promise<ApiKeyInfo | undefined> {
+    const hash = sha256(secret)
+    const now = Date.now()
+    const cached = this.byHash.get(hash)
+    if (cached && cached.until >= now) return cached.key
+    const row = await keysRepo.findActiveKey(this.metadata.db, hash)
+    const key = row ? info(row) : undefined
+    // Only known keys are remembered, so random secrets cannot grow the map.
+    if (key) {
+      this.byHash.set(hash, { key, until: now + CACHE_MS })
+      if (this.activeCount?.n === 0) this.activeCount = undefined
+    }
+    return key
+  }
+
+  private clearCache(): void {
+    this.byHash.clear()
+    this.activeCount = undefined
+  }
+}
+
+function info(row: keysRepo.ApiKeyRow | ApiKeyInfo): ApiKeyInfo {
+  return { id: row.id, name: row.name, scope: row.scope, created_at: row.created_at, revoked_at: row.revoked_at }
+}
+
+export function scopeAllows(have: KeyScope, need: KeyScope): boolean {
+  return KEY_SCOPES.indexOf(have) >= KEY_SCOPES.indexOf(need)
+}
+
+/** The secret from `Authorization: Bearer …` or `x-api-key`. */
+function presentedSecret(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (m) return m[1]
+  }
+  const apiKey = request.headers['x-api-key']
+  return typeof apiKey === 'string' && apiKey ? apiKey : undefined
+}
+
+/**
+ * The authentication hook: with any key active, every route but the public ones needs a key
+ * whose scope covers the route's; with none, requests pass only when `allowOpen` (embedded mode
+ * on a loopback address) and are otherwise refused with a hint to create a key.
+ */
+export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
+  app.addHook('onRequest', async (request) => {
+    const need = request.routeOptions.config.access ?? 'read'
+    if (need === 'public') return
+    const secret = presentedSecret(request)
+    // A valid key is checked first, so a key made by another process works at once even while
+    // this one still remembers that there were none.
+    const key = secret === undefined ? undefined : await keys.authenticate(secret)
+    if (key) {
+      if (!scopeAllows(key.scope, need)) throw Errors.forbidden(`this route needs a key with scope ${need}; the key ${key.id} has scope ${key.scope}`)
+      return
+    }
+    if (!(await keys.anyActive())) {
+      if (allowOpen) return
+      throw Errors.unauthorized('no API keys exist; create one with `asof keys create --scope admin`')
+    }
+    if (secret === undefined) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
+    throw Errors.unauthorized('the API key is not valid (unknown or revoked)')
+  })
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * The service's Prometheus metrics, on a registry per app (so several apps in one process, as in
+ * tests, do not share counters). prom-client writes the text exposition format.
+ */
+export class ApiMetrics {
+  readonly registry = new Registry()
+  readonly requestDuration = new Histogram({
+    name: 'asof_http_request_duration_seconds',
+    help: 'HTTP request latency by route (the route pattern, not the raw URL)',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    // Online lookups answer in a millisecond or two; training and retrieval take seconds.
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  })
+  readonly onlineLookups = new Counter({
+    name: 'asof_online_lookups_total',
+    help: 'Entity rows looked up through /get-online-features',
+    registers: [this.registry],
+  })
+  readonly onlineRequests = new Counter({
+    name: 'asof_online_requests_total',
+    help: '/get-online-features requests answered',
+    registers: [this.registry],
+  })
+  readonly validations = new Counter({
+    name: 'asof_validations_total',
+    help: 'Validations run through the API (validate and checkpoint runs), by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  })
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'asof_' })
+  }
+
+  /** Counts a finished validation: `success` true → passed, false → failed. */
+  recordValidation(success: boolean): void {
+    this.validations.inc({ outcome: success ? 'passed' : 'failed' })
+  }
+}
+
+/** Times every request by its route pattern; unmatched URLs share one label so they cannot explode cardinality. */
+export function installRequestTiming(app: FastifyInstance, metrics: ApiMetrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.requestDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+}

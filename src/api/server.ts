@@ -1,0 +1,90 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { Asof } from '../asof.js'
+import { buildApp } from './app.js'
+import { ApiKeys } from './auth.js'
+import { Errors } from '../core/index.js'
+
+/** Where `asof serve` announces itself in embedded mode, so other CLI processes can find it. */
+export function serverFilePath(home: string): string {
+  return join(home, 'server.json')
+}
+
+export const serverFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive() })
+export type ServerFile = z.infer<typeof serverFileSchema>
+
+/** The server file's contents, or undefined when there is none or it is unreadable. */
+export function readServerFile(home: string): ServerFile | undefined {
+  try {
+    const parsed = serverFileSchema.safeParse(JSON.parse(readFileSync(serverFilePath(home), 'utf8')))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  return host === '::1'
+}
+
+export interface RunningServer {
+  readonly app: FastifyInstance
+  readonly url: string
+  /** True when no key exists and the server answers without one (embedded, loopback only). */
+  readonly open: boolean
+  /** Stops accepting connections, drains in-flight requests, closes asof, removes the server file. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the service: builds the app, listens, writes `.asof/server.json` (embedded mode), and
+ * drains and closes on SIGTERM/SIGINT. With no API key it runs open only in embedded mode on a
+ * loopback address; anywhere else it refuses to start until a key exists.
+ */
+export async function startServer(asof: Asof, options: { host: string; port: number; handleSignals?: boolean }): Promise<RunningServer> {
+  const noKeys = !(await new ApiKeys(asof.metadata).anyActive())
+  const open = noKeys && asof.mode === 'embedded' && isLoopback(options.host)
+  if (noKeys && !open) {
+    throw Errors.unauthorized(`no API keys exist, and a server ${asof.mode === 'server' ? 'in server mode' : `on ${options.host}`} never runs open; create one first with \`asof keys create --scope admin\``)
+  }
+  const app = await buildApp(asof, { allowOpen: open })
+  await app.listen({ host: options.host, port: options.port })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : options.port
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
+  const serverFile = asof.mode === 'embedded' ? serverFilePath(asof.config.home) : undefined
+  if (serverFile) {
+    mkdirSync(asof.config.home, { recursive: true })
+    writeFileSync(serverFile, `${JSON.stringify({ url, pid: process.pid } satisfies ServerFile)}\n`)
+  }
+
+  let closing: Promise<void> | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    asof.log.info({ signal }, 'shutting down: draining requests')
+    void close().then(() => process.exit(0), (e) => {
+      asof.log.error({ err: e }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  const close = () => {
+    closing ??= (async () => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      // fastify answers 503 to new requests and waits for in-flight ones before resolving.
+      await app.close()
+      if (serverFile && readServerFile(asof.config.home)?.pid === process.pid) rmSync(serverFile, { force: true })
+      await asof.close()
+    })()
+    return closing
+  }
+  if (options.handleSignals ?? true) {
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
+  }
+  return { app, url, open, close }
+}

@@ -1,0 +1,80 @@
+import { AsofError, type AsofConfig } from '../core/index.js'
+import { kindForStatus, readServerFile } from '../api/index.js'
+import { openAsof, type Asof } from '../asof.js'
+
+/**
+ * A small client for a running `asof serve`: when the server holds the embedded database, CLI
+ * commands send their work through the API instead of failing on the file lock.
+ */
+export class ServerClient {
+  constructor(readonly url: string, private readonly apiKey?: string) {}
+
+  /** Sends a JSON request; a problem+json answer becomes the AsofError it described. */
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`
+    let response: Response
+    try {
+      response = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    } catch (e) {
+      throw new AsofError('ASOF_SERVER_UNREACHABLE', 'busy', `cannot reach the asof server at ${this.url}: ${(e as Error).message}`, undefined, { cause: e })
+    }
+    const text = await response.text()
+    if (!response.ok) {
+      let problem: { code?: string; detail?: string; field?: string } = {}
+      try { problem = JSON.parse(text) } catch { /* not a problem document: report the status */ }
+      const hint = response.status === 401 ? ' (set ASOF_API_KEY to a key made with `asof keys create`)' : ''
+      throw new AsofError(problem.code ?? `HTTP_${response.status}`, kindForStatus(response.status),
+        `server ${this.url}: ${problem.detail ?? `${response.status} ${response.statusText}`}${hint}`,
+        problem.field ? { field: problem.field } : undefined)
+    }
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * The server announced in `<home>/server.json`, when its process is alive and `/health` answers
+ * within a second; undefined otherwise (a stale file from a killed server is ignored).
+ */
+export async function findRunningServer(config: AsofConfig): Promise<ServerClient | undefined> {
+  if (config.databaseUrl) return undefined // server mode: no file lock, the CLI opens PostgreSQL itself
+  const file = readServerFile(config.home)
+  if (!file || !processAlive(file.pid)) return undefined
+  try {
+    const r = await fetch(`${file.url}/health`, { signal: AbortSignal.timeout(1000) })
+    if (!r.ok) return undefined
+  } catch {
+    return undefined
+  }
+  return new ServerClient(file.url, config.apiKey)
+}
+
+/**
+ * Runs a command's work through a live server when one holds the embedded database, or
+ * locally otherwise. The local path opens (and closes) asof itself.
+ */
+export async function withAsofOrServer<T>(
+  config: AsofConfig,
+  local: (asof: Asof) => Promise<T>,
+  remote: (client: ServerClient) => Promise<T>,
+): Promise<T> {
+  const server = await findRunningServer(config)
+  if (server) return remote(server)
+  const asof = await openAsof(config)
+  try {
+    return await local(asof)
+  } finally {
+    await asof.close()
+  }
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig } from '../../src/core/index.js'
+import { openAsof, type Asof } from '../../src/asof.js'
+import { buildApp, type AppOptions } from '../../src/api/index.js'
+import { PG_URL, tempDir, type TestEngine } from '../helpers/engines.js'
+
+export interface TestService {
+  readonly asof: Asof
+  readonly app: FastifyInstance
+  /** The base URL of the app listening on an ephemeral loopback port. */
+  readonly url: string
+  readonly repoDir: string
+  dispose(): Promise<void>
+}
+
+/**
+ * A real asof (temp DuckDB home, or a fresh PostgreSQL database for server mode) served on
+ * port 0. `env` reaches loadConfig, e.g. `{ ASOF_BODY_LIMIT: '1000' }`.
+ */
+export async function startTestService(engine: TestEngine, options: AppOptions & { env?: Record<string, string> } = {}): Promise<TestService> {
+  const { dir, remove } = tempDir('asof-api-')
+  let databaseUrl: string | undefined
+  let dropDatabase = async () => {}
+  if (engine.kind === 'postgres') {
+    const name = `asof_api_${randomBytes(6).toString('hex')}`
+    await adminQuery(`create database ${name}`)
+    const url = new URL(PG_URL!)
+    url.pathname = `/${name}`
+    databaseUrl = url.toString()
+    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`)
+  }
+  const config = loadConfig({ repoDir: dir, databaseUrl, logLevel: 'silent' }, options.env ?? {})
+  const asof = await openAsof(config)
+  const app = await buildApp(asof, options)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    asof, app, repoDir: dir, url: `http://127.0.0.1:${port}`,
+    dispose: async () => {
+      await app.close()
+      await asof.close()
+      await dropDatabase()
+      remove()
+    },
+  }
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  try {
+    await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+/** fetch with JSON in and out; returns status, headers and the parsed body (text when not JSON). */
+export async function call(url: string, method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers }
+  let body: string | undefined = options.rawBody
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  if (options.rawBody !== undefined) headers['content-type'] ??= 'application/json'
+  const response = await fetch(url + path, { method, headers, body })
+  const text = await response.text()
+  let json: any
+  try { json = JSON.parse(text) } catch { json = undefined }
+  return { status: response.status, headers: response.headers, text, json }
+}
+
+export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
