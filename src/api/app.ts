@@ -2,11 +2,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
-import { newId } from '../core/index.js'
+import { Errors, newId } from '../core/index.js'
 import type { Asof } from '../asof.js'
 import { ApiKeys, installAuth } from './auth.js'
 import type { ApiContext, RouteModule } from './context.js'
-import { installErrorHandling } from './errors.js'
+import { installErrorHandling, sendProblem } from './errors.js'
 import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoutes } from './routes/keys-routes.js'
@@ -33,9 +33,11 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
     bodyLimit: asof.config.api.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId('req_'),
-    // Hostile bodies: reject __proto__/constructor keys instead of silently stripping them.
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
+    // URL-level rejections (a path parameter over the router's length limit, a malformed URL)
+    // come from the router, before any hook: they answer in the same problem shape.
+    frameworkErrors: (error, _request, reply) => {
+      void sendProblem(reply, error.statusCode ?? 400, error.code, error.message.slice(0, 300))
+    },
   }).withTypeProvider<ZodTypeProvider>()
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
@@ -47,6 +49,7 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
     reply.header('x-request-id', request.id)
     done()
   })
+  rejectNulCharacters(app)
   installAuth(app, ctx.keys, options.allowOpen ?? false)
   installRequestTiming(app, ctx.metrics)
 
@@ -67,4 +70,21 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
   for (const routes of ROUTES) routes(app, ctx)
   await app.ready()
   return app
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, so no asof input may carry it: refused up front, in the
+ * URL (`%00`) and in JSON bodies (where it can only appear escaped, as `\u0000`).
+ */
+function rejectNulCharacters(app: FastifyInstance): void {
+  // Hostile bodies: __proto__/constructor keys are refused, not silently stripped.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).includes('\\u0000')) done(Errors.badInput('body', 'NUL characters (\\u0000) are not accepted'), undefined)
+    else parseJson(request, body as string, done)
+  })
+  app.addHook('onRequest', (request, _reply, done) => {
+    done(request.url.includes('%00') ? Errors.badInput('url', 'NUL characters (%00) are not accepted') : undefined)
+  })
 }

@@ -1,0 +1,81 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { sql } from 'kysely'
+import { ENGINES } from '../helpers/engines.js'
+import { ApiKeys } from '../../src/api/index.js'
+import type { Asof } from '../../src/asof.js'
+import { bearer, call, startTestService, type TestService } from './helpers.js'
+
+/** Every metadata table, each sorted: equal dumps mean nothing was written. */
+async function dumpMetadata(asof: Asof): Promise<string> {
+  const engine = asof.metadata.engine
+  const tables = await engine.query<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = current_schema() order by table_name`)
+  const dump: Record<string, string[]> = {}
+  for (const { table_name } of tables) {
+    const rows = await engine.query(sql`select * from ${sql.id(table_name)}`)
+    dump[table_name] = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))).sort()
+  }
+  return JSON.stringify(dump)
+}
+
+/** Routes from the OpenAPI document: every method and path the app serves. */
+async function routes(svc: TestService, secret: string): Promise<{ method: string; path: string }[]> {
+  const doc = (await call(svc.url, 'GET', '/docs/json', { headers: bearer(secret) })).json
+  return Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })))
+}
+
+const hostileString = fc.oneof(
+  fc.string(), fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom('', '../../etc/passwd', "'; drop table api_keys; --",
+    '"', '\\u0000', '%00', 'x'.repeat(5000), '__proto__', 'constructor', '1e309', '-0', 'NaN', 'driver_stats@-1:x', ':', '@'),
+)
+const hostileValue = fc.oneof(fc.anything({ maxDepth: 4 }), hostileString, fc.constantFrom(1e308, -1, 2 ** 63, Number.MAX_SAFE_INTEGER + 2))
+/** Bodies that look like asof's (known field names) with the wrong shapes inside. */
+const knownFields = ['features', 'feature_service', 'entities', 'full_feature_names', 'push_source_name', 'df', 'to', 'scope', 'name',
+  'suite', 'records', 'batch', 'expectations', 'entity_rows', 'dry_run', 'start', 'end', 'views', 'checkpoint', 'version']
+const lookalikeBody = fc.dictionary(fc.constantFrom(...knownFields), hostileValue, { maxKeys: 5 })
+const rawBody = fc.oneof(
+  hostileValue.map((v) => JSON.stringify(v) ?? 'null'),
+  lookalikeBody.map((v) => JSON.stringify(v)),
+  fc.string(), // mostly not JSON at all
+  fc.constantFrom('{', '[', '{"a":', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '[' .repeat(5000), 'null', '""'),
+)
+const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream')
+
+for (const engine of ENGINES) {
+  describe(`${engine.kind}: hostile requests`, { skip: engine.skip }, () => {
+    let svc: TestService
+    let secret: string
+    before(async () => {
+      svc = await startTestService(engine, { env: { ASOF_BODY_LIMIT: '65536' } })
+      secret = (await new ApiKeys(svc.asof.metadata).create('admin', 'fuzz')).secret
+    })
+    after(async () => { await svc?.dispose() })
+
+    it('never answer 5xx, never crash, never write', async () => {
+      const all = await routes(svc, secret)
+      assert.ok(all.length >= 4, `routes found: ${JSON.stringify(all)}`)
+      const before = await dumpMetadata(svc.asof)
+      const seen = new Map<string, number>()
+      await fc.assert(fc.asyncProperty(
+        fc.constantFrom(...all), rawBody, contentType, hostileString, fc.dictionary(fc.constantFrom('limit', 'version', 'dry_run', 'format'), hostileString, { maxKeys: 2 }),
+        async (route, body, type, segment, query) => {
+          const path = route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(segment) || 'x')
+          const qs = new URLSearchParams(query).toString()
+          const hasBody = route.method !== 'GET' && route.method !== 'DELETE'
+          const r = await fetch(`${svc.url}${path}${qs ? `?${qs}` : ''}`, {
+            method: route.method,
+            headers: { ...bearer(secret), ...(hasBody ? { 'content-type': type } : {}) },
+            body: hasBody ? body : undefined,
+          })
+          const text = await r.text()
+          seen.set(`${route.method} ${route.path} ${r.status}`, (seen.get(`${route.method} ${route.path} ${r.status}`) ?? 0) + 1)
+          assert.ok(r.status < 500, `${route.method} ${path} answered ${r.status}: ${text.slice(0, 300)}\nbody: ${body.slice(0, 300)}`)
+          if (r.status >= 400) assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8', `${route.method} ${path}: ${text.slice(0, 200)}`)
+        }), { numRuns: 1500 })
+      assert.equal((await call(svc.url, 'GET', '/health')).status, 200, 'still alive')
+      assert.equal(await dumpMetadata(svc.asof), before, 'metadata unchanged')
+    })
+  })
+}
