@@ -3,6 +3,7 @@ import type { KeysTables } from './repos/keys-repo.js'
 import type { SuitesTables } from './repos/suites-repo.js'
 import type { ResultsTables } from './repos/results-repo.js'
 import type { MetricsTables } from './repos/metrics-repo.js'
+import type { ModelsTables } from './repos/models-repo.js'
 
 /**
  * Every metadata table, for kysely's typing. Each repo declares its own tables next to its
@@ -10,4 +11,4 @@ import type { MetricsTables } from './repos/metrics-repo.js'
  * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
  * timestamptz (read back as ISO-8601 strings).
  */
-export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables {}
+export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables, ModelsTables {}

@@ -1,0 +1,253 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { Errors, hashValue, sha256, type Logger } from '../../core/index.js'
+import type { Row } from '../../engines/index.js'
+import type { ModelSignature } from '../models/model-registry.js'
+import { encodeRows, type Matrix, type Preprocessing } from './prepare.js'
+import { tf } from './tf-backend.js'
+
+export const MODEL_TASKS = ['regression', 'binary_classification'] as const
+export type ModelTask = (typeof MODEL_TASKS)[number]
+
+/** The model and how to fit it: the `params:` of the train task. */
+export const trainSpecSchema = z.object({
+  task: z.enum(MODEL_TASKS),
+  /** Hidden layer widths; empty gives linear (regression) or logistic (classification) regression. */
+  hidden_units: z.array(z.number().int().positive()).default([]),
+  epochs: z.number().int().positive().default(20),
+  batch_size: z.number().int().positive().default(64),
+  learning_rate: z.number().positive().default(0.01),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  /** Weights, optimizer state and epoch are saved every this many epochs. */
+  checkpoint_every: z.number().int().positive().default(1),
+  /** Seeds the weight initializers. */
+  seed: z.number().int().default(42),
+})
+export type TrainSpec = z.output<typeof trainSpecSchema>
+
+export interface TrainResult {
+  model: tf.LayersModel
+  /** Training loss after each epoch that ran in this call (resumed epochs excluded). */
+  loss: number[]
+  epochs: number
+  resumedFromEpoch: number
+}
+
+export interface TrainOptions {
+  spec: TrainSpec
+  x: Matrix
+  y: Float32Array
+  /** Where checkpoints go; a checkpoint for the same spec and data is resumed from. */
+  checkpointDir: string
+  signal?: AbortSignal
+  log?: Logger
+  /** Called after each epoch (and its checkpoint, when one is due); the bench times epochs with it. */
+  onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>
+}
+
+/** Builds the network: dense layers with ReLU, then one linear (regression) or sigmoid unit. */
+export function buildModel(spec: TrainSpec, inputs: number): tf.LayersModel {
+  const model = tf.sequential()
+  spec.hidden_units.forEach((units, i) => {
+    model.add(tf.layers.dense({
+      name: `hidden_${i}`, units, activation: 'relu', inputShape: i === 0 ? [inputs] : undefined,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + i }),
+    }))
+  })
+  model.add(tf.layers.dense({
+    name: 'output', units: 1, activation: spec.task === 'regression' ? 'linear' : 'sigmoid',
+    inputShape: spec.hidden_units.length === 0 ? [inputs] : undefined,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + spec.hidden_units.length }),
+  }))
+  const optimizer = spec.optimizer === 'adam' ? tf.train.adam(spec.learning_rate) : tf.train.sgd(spec.learning_rate)
+  model.compile({ optimizer, loss: spec.task === 'regression' ? 'meanSquaredError' : 'binaryCrossentropy' })
+  return model
+}
+
+const CHECKPOINT_FILE = 'training-checkpoint.bin'
+
+/** The header of a checkpoint file; the float32 tensor data follows it. */
+interface CheckpointHeader {
+  key: string
+  epoch: number
+  tensors: { group: 'model' | 'optimizer'; name: string; shape: number[]; length: number }[]
+}
+
+/**
+ * Trains with checkpoints: every `checkpoint_every` epochs the weights, the optimizer's state
+ * and the epoch are written to one file (write then rename, so a kill leaves the previous one
+ * intact). A later call with the same spec and data continues after the saved epoch.
+ */
+export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult> {
+  const { spec, x, y } = o
+  if (x.rows !== y.length) throw new Error(`train: ${x.rows} input rows but ${y.length} labels`)
+  const key = hashValue({ spec: { ...spec, checkpoint_every: undefined }, rows: x.rows, cols: x.cols, x: sha256(bytesOf(x.data)), y: sha256(bytesOf(y)) })
+  const model = buildModel(spec, x.cols)
+  const path = join(o.checkpointDir, CHECKPOINT_FILE)
+  let start = 0
+  const saved = await readCheckpoint(path)
+  if (saved && saved.header.key === key) {
+    await restore(model, saved)
+    start = saved.header.epoch
+    o.log?.info({ epoch: start }, 'training resumes from its checkpoint')
+  } else if (saved) {
+    o.log?.info('a checkpoint from a different model or dataset was ignored')
+  }
+  const loss: number[] = []
+  if (start < spec.epochs) {
+    const xs = tf.tensor2d(x.data, [x.rows, x.cols])
+    const ys = tf.tensor2d(y, [y.length, 1])
+    try {
+      await model.fit(xs, ys, {
+        epochs: spec.epochs, initialEpoch: start, batchSize: spec.batch_size, shuffle: true, verbose: 0,
+        callbacks: {
+          onEpochEnd: async (epoch, logs) => {
+            const done = epoch + 1
+            loss.push(logs?.loss ?? Number.NaN)
+            if (done % spec.checkpoint_every === 0 || done === spec.epochs) {
+              await mkdir(o.checkpointDir, { recursive: true })
+              await writeCheckpoint(path, model, key, done)
+            }
+            await o.onEpochEnd?.(done, logs?.loss ?? Number.NaN)
+            if (o.signal?.aborted) model.stopTraining = true
+          },
+        },
+      })
+    } finally {
+      xs.dispose()
+      ys.dispose()
+    }
+    if (o.signal?.aborted) throw Errors.busy(`training stopped: ${String(o.signal.reason ?? 'aborted')}`)
+  }
+  return { model, loss, epochs: spec.epochs, resumedFromEpoch: start }
+}
+
+async function writeCheckpoint(path: string, model: tf.LayersModel, key: string, epoch: number): Promise<void> {
+  const modelWeights = model.getWeights().map((t, i) => ({ group: 'model' as const, name: String(i), tensor: t }))
+  const optimizerWeights = (await model.optimizer.getWeights()).map((w) => ({ group: 'optimizer' as const, name: w.name, tensor: w.tensor }))
+  const all = [...modelWeights, ...optimizerWeights]
+  const arrays = await Promise.all(all.map(async (w) => Float32Array.from(await w.tensor.data())))
+  const header: CheckpointHeader = { key, epoch, tensors: all.map((w, i) => ({ group: w.group, name: w.name, shape: w.tensor.shape, length: arrays[i]!.length })) }
+  await writeFile(`${path}.tmp`, packBinary(header, arrays.map(bytesOf)))
+  await rename(`${path}.tmp`, path)
+}
+
+async function readCheckpoint(path: string): Promise<{ header: CheckpointHeader; arrays: Float32Array[] } | undefined> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch {
+    return undefined
+  }
+  const { header, body } = unpackBinary<CheckpointHeader>(bytes)
+  let offset = 0
+  const arrays = header.tensors.map((t) => {
+    const a = new Float32Array(body.buffer.slice(body.byteOffset + offset, body.byteOffset + offset + t.length * 4))
+    offset += t.length * 4
+    return a
+  })
+  return { header, arrays }
+}
+
+async function restore(model: tf.LayersModel, saved: { header: CheckpointHeader; arrays: Float32Array[] }): Promise<void> {
+  const tensors = saved.header.tensors.map((t, i) => ({ ...t, tensor: tf.tensor(saved.arrays[i]!, t.shape) }))
+  model.setWeights(tensors.filter((t) => t.group === 'model').map((t) => t.tensor))
+  await model.optimizer.setWeights(tensors.filter((t) => t.group === 'optimizer').map((t) => ({ name: t.name, tensor: t.tensor })))
+}
+
+function bytesOf(a: Float32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+}
+
+/**
+ * The one binary layout of checkpoints and model files: a little-endian uint32 length, a JSON
+ * header, zero padding to a 4-byte boundary (so float32 data can be viewed in place), the body.
+ */
+function packBinary(header: unknown, parts: Uint8Array[]): Buffer {
+  const json = Buffer.from(JSON.stringify(header))
+  const prefix = Buffer.alloc(4)
+  prefix.writeUInt32LE(json.length)
+  const pad = Buffer.alloc((4 - ((4 + json.length) % 4)) % 4)
+  return Buffer.concat([prefix, json, pad, ...parts])
+}
+
+function unpackBinary<H>(bytes: Buffer): { header: H; body: Buffer } {
+  const jsonLength = bytes.readUInt32LE(0)
+  const header = JSON.parse(bytes.subarray(4, 4 + jsonLength).toString()) as H
+  return { header, body: bytes.subarray(4 + jsonLength + ((4 - ((4 + jsonLength) % 4)) % 4)) }
+}
+
+/** A trained model with what it needs to score raw rows. */
+export interface TrainedModel {
+  task: ModelTask
+  preprocessing: Preprocessing
+  signature: ModelSignature
+  model: tf.LayersModel
+}
+
+const MODEL_FORMAT = 'asof-tfjs-model/1'
+
+interface ModelFileHeader {
+  format: typeof MODEL_FORMAT
+  task: ModelTask
+  preprocessing: Preprocessing
+  signature: ModelSignature
+  topology: unknown
+  weightSpecs: tf.io.WeightsManifestEntry[]
+  weightBytes: number
+}
+
+/**
+ * Serializes a model as one file: a JSON header (task, preprocessing, signature, the Keras
+ * topology and weight specs) followed by the weight bytes, so a single content hash covers all
+ * of it and the preprocessing is never separated from the weights it was fitted for.
+ */
+export async function serializeModel(m: TrainedModel): Promise<Buffer> {
+  let saved: tf.io.ModelArtifacts | undefined
+  await m.model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts
+    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } }
+  }))
+  const weights = concatWeightData(saved!.weightData)
+  const header: ModelFileHeader = {
+    format: MODEL_FORMAT, task: m.task, preprocessing: m.preprocessing, signature: m.signature,
+    topology: saved!.modelTopology, weightSpecs: saved!.weightSpecs ?? [], weightBytes: weights.byteLength,
+  }
+  return packBinary(header, [weights])
+}
+
+function concatWeightData(data: tf.io.WeightData | undefined): Uint8Array {
+  if (!data) return new Uint8Array(0)
+  const parts = Array.isArray(data) ? data : [data]
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
+  let offset = 0
+  for (const p of parts) {
+    out.set(new Uint8Array(p), offset)
+    offset += p.byteLength
+  }
+  return out
+}
+
+/** Loads a model file written by `serializeModel`. */
+export async function loadModel(path: string): Promise<TrainedModel> {
+  const { header, body } = unpackBinary<ModelFileHeader>(await readFile(path))
+  if (header.format !== MODEL_FORMAT) throw Errors.badInput(path, `not an asof model file (format ${JSON.stringify(header.format)})`)
+  const weights = body.buffer.slice(body.byteOffset, body.byteOffset + header.weightBytes)
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: header.topology as object, weightSpecs: header.weightSpecs, weightData: weights }))
+  return { task: header.task, preprocessing: header.preprocessing, signature: header.signature, model }
+}
+
+/** Scores already encoded inputs: the prediction (regression) or the probability of class 1. */
+export function predictMatrix(model: tf.LayersModel, x: Matrix): Float32Array {
+  if (x.rows === 0) return new Float32Array(0)
+  return tf.tidy(() => {
+    const out = model.predict(tf.tensor2d(x.data, [x.rows, x.cols])) as tf.Tensor
+    return out.dataSync() as Float32Array
+  })
+}
+
+/** Scores raw rows (columns named as in the model's signature). */
+export function predictRows(m: TrainedModel, rows: readonly Row[]): Float32Array {
+  return predictMatrix(m.model, encodeRows(m.preprocessing, rows))
+}
