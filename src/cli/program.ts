@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { isAsofError, type ErrorKind } from '../core/index.js'
 import { GateFailed } from './output.js'
+import { explainBusy } from './server-client.js'
 import * as serveCommand from './commands/serve-command.js'
 import * as keysCommand from './commands/keys-command.js'
 
@@ -40,9 +41,10 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     if (e instanceof GateFailed) return 1
     if (isAsofError(e)) {
-      process.stderr.write(`asof: ${e.message}\n`)
-      if (program.opts().debug && e.cause) process.stderr.write(`${(e.cause as Error).stack ?? e.cause}\n`)
-      return EXIT_CODES[e.kind]
+      const error = explainBusy(e, program.opts().repo)
+      process.stderr.write(`asof: ${error.message}\n`)
+      if (program.opts().debug && error.cause) process.stderr.write(`${(error.cause as Error).stack ?? error.cause}\n`)
+      return EXIT_CODES[error.kind]
     }
     process.stderr.write(`asof: unexpected error: ${(e as Error).message}\n`)
     if (program.opts().debug) process.stderr.write(`${(e as Error).stack}\n`)

@@ -1,5 +1,5 @@
-import { AsofError, type AsofConfig } from '../core/index.js'
-import { kindForStatus, readServerFile } from '../api/index.js'
+import { AsofError, Errors, loadConfig, type AsofConfig } from '../core/index.js'
+import { kindForStatus, readServerFile, type ServerFile } from '../api/index.js'
 import { openAsof, type Asof } from '../asof.js'
 
 /**
@@ -77,4 +77,23 @@ export async function withAsofOrServer<T>(
   } finally {
     await asof.close()
   }
+}
+
+/**
+ * When a command that does not go through the API hits the DuckDB file lock, says which server
+ * holds it and what to do instead; other errors pass through unchanged.
+ */
+export function explainBusy(e: AsofError, repoDir: string | undefined): AsofError {
+  if (e.code !== Errors.busy.code) return e
+  let file: ServerFile | undefined
+  try {
+    file = readServerFile(loadConfig({ repoDir }).home)
+  } catch {
+    return e
+  }
+  if (!file) return e
+  return new AsofError(e.code, e.kind,
+    `\`asof serve\` (pid ${file.pid}) holds this repo's database and serves it at ${file.url}; this command cannot run beside it. ` +
+    `Use the REST API (${file.url}/docs), or stop the server (kill ${file.pid}) and run the command again.`,
+    e.details, { cause: e })
 }

@@ -55,6 +55,13 @@ describe('asof serve and asof keys (real processes)', () => {
       assert.equal(badScope.status, 2)
       assert.match(badScope.stderr, /--scope/)
 
+      // a server that does not answer (stopped) still holds the file: the CLI says who and what to do
+      child.kill('SIGSTOP')
+      const blocked = asof(['--repo', dir, 'keys', 'list'])
+      child.kill('SIGCONT')
+      assert.equal(blocked.status, 3)
+      assert.match(blocked.stderr, new RegExp(`pid ${child.pid}.*${url.replace(/[.]/g, '\\.')}`))
+
       child.kill('SIGTERM')
       const [code] = await once(child, 'exit')
       assert.equal(code, 0)
