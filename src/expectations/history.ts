@@ -133,6 +133,12 @@ export function historyNeeded(rule: AnomalyRule, runTime: string): { atOrBefore?
   return rule.baseline === 'previous_run' ? { limit: 1 } : { atOrBefore: daysBefore(runTime, rule.baseline.days_back), limit: 1 }
 }
 
+/** Applies a `historyNeeded` cut to points (newest first): those at or before the cutoff, at most `limit`. */
+export function cutHistory(points: readonly HistoryPoint[], needed: { atOrBefore?: string; limit: number }): HistoryPoint[] {
+  const cutoff = needed.atOrBefore === undefined ? undefined : parseTimestampMicros(needed.atOrBefore)
+  return points.filter((p) => cutoff === undefined || parseTimestampMicros(p.runTime) <= cutoff).slice(0, needed.limit)
+}
+
 /**
  * Evaluates a rule on the current value and its history (newest first, already cut by
  * `historyNeeded`). A change rule with no baseline passes with a note: the first run has nothing

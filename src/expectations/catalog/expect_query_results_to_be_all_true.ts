@@ -8,7 +8,7 @@ import { truthy, userQueryMetric } from '../sql-checks.js'
  * every value in it must be true in Python's sense — false, 0, '' and NULL fail, as does an empty
  * result. Observed value: the row; `details.failing_columns` names the values that were not true.
  */
-export const expect_query_results_to_be_all_true = defineExpectation({
+export const expectQueryResultsToBeAllTrue = defineExpectation({
   type: 'expect_query_results_to_be_all_true',
   domain: 'query',
   kwargs: z.looseObject({ query: z.string().min(1) }),

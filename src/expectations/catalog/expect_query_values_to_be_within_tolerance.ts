@@ -8,7 +8,7 @@ import { toNumber, userQueryMetric } from '../sql-checks.js'
  * within `tolerance` (a fraction: 0.1 accepts pass_value·(1 ± 0.1)) when pass_value is a number; a
  * string pass_value must match exactly. An empty result fails.
  */
-export const expect_query_values_to_be_within_tolerance = defineExpectation({
+export const expectQueryValuesToBeWithinTolerance = defineExpectation({
   type: 'expect_query_values_to_be_within_tolerance',
   domain: 'query',
   kwargs: z.looseObject({

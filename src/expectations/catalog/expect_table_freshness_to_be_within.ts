@@ -9,7 +9,7 @@ import { columnSchema, defineExpectation } from '../define.js'
  * number of seconds; `now` (ISO-8601, or a `$PARAMETER` such as `now()`) defaults to the clock at
  * evaluation. An empty batch is not fresh. Observed value: the newest timestamp.
  */
-export const expect_table_freshness_to_be_within = defineExpectation({
+export const expectTableFreshnessToBeWithin = defineExpectation({
   type: 'expect_table_freshness_to_be_within',
   domain: 'column',
   kwargs: z.looseObject({

@@ -16,7 +16,7 @@ import { aggregateExpressionMetric, suppliedHistorySchema } from '../sql-checks.
  * With no earlier value (or fewer than `min_history`), the rule passes and says so in `details`.
  * History: a checkpoint supplies `history` from the metric store; it may also be written inline.
  */
-export const expect_table_metric_to_not_be_anomalous = defineExpectation({
+export const expectTableMetricToNotBeAnomalous = defineExpectation({
   type: 'expect_table_metric_to_not_be_anomalous',
   domain: 'table',
   kwargs: z.looseObject({

@@ -15,7 +15,7 @@ import { aggregateExpressionMetric, suppliedHistorySchema } from '../sql-checks.
  * History: a checkpoint supplies `history` from the metric store (the same checkpoint and batch);
  * it may also be written inline. `now` (ISO-8601) defaults to the clock.
  */
-export const expect_table_metrics_to_pass_interval_check = defineExpectation({
+export const expectTableMetricsToPassIntervalCheck = defineExpectation({
   type: 'expect_table_metrics_to_pass_interval_check',
   domain: 'table',
   kwargs: z.looseObject({

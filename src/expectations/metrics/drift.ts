@@ -1,4 +1,4 @@
-import { sql, col, type Engine, type Relation, type ColumnType } from '../../engines/index.js'
+import { sql, col, type Engine, type RawBuilder, type ColumnType } from '../../engines/index.js'
 
 /**
  * Distribution drift between a reference batch and a current batch, with the statistical tests
@@ -42,13 +42,13 @@ export function isNumericType(type: ColumnType): boolean {
 }
 
 /**
- * Reads the distribution of `column` in `relation`: one aggregate query,
- * `select "c" as v, count(*) as n from <relation> where "c" is not null group by 1`.
+ * Reads the distribution of `column` in `from` (a FROM-able relation or subquery): one aggregate
+ * query, `select "c" as v, count(*) as n from <from> as t where "c" is not null group by 1`.
  */
-export async function readDistribution(engine: Engine, relation: Relation, column: string, numeric: boolean): Promise<Distribution> {
+export async function readDistribution(engine: Engine, from: RawBuilder<unknown>, column: string, numeric: boolean): Promise<Distribution> {
   const value = numeric ? sql`cast(${col(column)} as double precision)` : sql`cast(${col(column)} as text)`
   const rows = await engine.query<{ v: number | string; n: number | bigint | string }>(
-    sql`select ${value} as v, count(*) as n from ${engine.from(relation)} as t where ${col(column)} is not null group by 1`)
+    sql`select ${value} as v, count(*) as n from ${from} as t where ${col(column)} is not null group by 1`)
   return distributionOf(rows.map((r) => [numeric ? Number(r.v) : String(r.v), Number(r.n)]), numeric)
 }
 

@@ -1,0 +1,92 @@
+import { extname } from 'node:path'
+import { z } from 'zod'
+import { Errors } from '../../core/index.js'
+import type { FileFormat, Relation } from '../../engines/index.js'
+import { defineExpectation } from '../define.js'
+import type { QueryMetric } from '../metrics/metric.js'
+import { columnDrift, datasetDrift, DRIFT_TESTS, isNumericType, readDistribution, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
+
+const driftTest = z.enum(DRIFT_TESTS as [DriftTest, ...DriftTest[]])
+
+/** The reference batch, on the same engine as the batch validated. */
+const referenceSchema = z.union([
+  z.object({ table: z.string().min(1), schema: z.string().min(1).optional() }).strict(),
+  z.object({ path: z.string().min(1), format: z.enum(['parquet', 'csv', 'json', 'jsonl']).optional() }).strict(),
+  z.object({ query: z.string().min(1) }).strict(),
+])
+type ReferenceSpec = z.infer<typeof referenceSchema>
+
+const FORMAT_BY_EXTENSION: Record<string, FileFormat> = { '.parquet': 'parquet', '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
+
+function referenceRelation(spec: ReferenceSpec): Relation {
+  if ('table' in spec) return { kind: 'table', name: spec.table, ...(spec.schema ? { schema: spec.schema } : {}) }
+  if ('query' in spec) return { kind: 'user_sql', text: spec.query }
+  const format = spec.format ?? FORMAT_BY_EXTENSION[extname(spec.path).toLowerCase()]
+  if (!format) throw Errors.badInput('reference.path', `cannot tell the format of ${JSON.stringify(spec.path)}; set reference.format (parquet, csv, json, jsonl)`)
+  return { kind: 'file', path: spec.path, format }
+}
+
+const kwargsSchema = z.looseObject({
+  reference: referenceSchema,
+  /** Columns compared; default: every column present in both batches. */
+  columns: z.array(z.string().min(1)).min(1).optional(),
+  /** One test for every column instead of Evidently's default choice. */
+  stattest: driftTest.optional(),
+  stattest_threshold: z.number().positive().optional(),
+  /** Per-column overrides: `{"fare": {"stattest": "psi", "threshold": 0.2}}`. */
+  per_column_stattest: z.record(z.string(), z.object({ stattest: driftTest.optional(), threshold: z.number().positive().optional() }).strict()).default({}),
+  drift_share: z.number().gt(0).max(1).default(0.5),
+})
+type DriftKwargs = z.infer<typeof kwargsSchema>
+
+/** The per-column drift of the batch against the reference: a GROUP BY per column and side. */
+function driftMetric(k: DriftKwargs): QueryMetric {
+  const { reference, columns, stattest, stattest_threshold, per_column_stattest } = k
+  return {
+    shape: 'query', name: 'table.column_drift', args: { reference, columns: columns ?? null, stattest: stattest ?? null, stattest_threshold: stattest_threshold ?? null, per_column_stattest },
+    run: async (scope): Promise<ColumnDrift[]> => {
+      const relation = referenceRelation(reference)
+      const referenceColumns = new Set((await scope.engine.describe(relation)).map((c) => c.name))
+      const batchColumns = scope.context.columns
+      for (const name of columns ?? []) {
+        if (!referenceColumns.has(name) || !batchColumns.some((c) => c.name === name)) {
+          throw Errors.badInput('columns', `column ${JSON.stringify(name)} is not in both the batch and the reference`)
+        }
+      }
+      const compared = batchColumns.filter((c) => (columns ? columns.includes(c.name) : referenceColumns.has(c.name)))
+      const out: ColumnDrift[] = []
+      for (const c of compared) {
+        const numeric = isNumericType(c.type)
+        const ref = await readDistribution(scope.engine, scope.engine.from(relation), c.name, numeric)
+        const cur = await readDistribution(scope.engine, scope.from, c.name, numeric)
+        const override = per_column_stattest[c.name]
+        out.push(columnDrift(c.name, ref, cur, override?.stattest ?? stattest, override?.threshold ?? stattest_threshold))
+      }
+      return out
+    },
+  }
+}
+
+/**
+ * Drift between the batch and a `reference` batch (a table, a file or a query on the same engine),
+ * column by column with Evidently's default tests (see metrics/drift.ts), `stattest` /
+ * `stattest_threshold` for all columns or `per_column_stattest` overrides (`ks`, `chisquare`,
+ * `wasserstein`, `jensenshannon`, `psi`, `linf`). Fails when the dataset drifts: the share of
+ * drifted columns is at least `drift_share` (0.5). Observed value: that share.
+ */
+export const expectTableColumnsToNotDrift = defineExpectation({
+  type: 'expect_table_columns_to_not_drift',
+  domain: 'table',
+  kwargs: kwargsSchema,
+  metrics: (k) => ({ drift: driftMetric(k) }),
+  evaluate: (k, values) => {
+    const drift = datasetDrift(values.drift as ColumnDrift[], k.drift_share)
+    return {
+      success: !drift.drifted,
+      result: {
+        observed_value: drift.share,
+        details: { dataset_drift: drift.drifted, drifted_columns: drift.driftedColumns, drift_share: drift.driftShare, columns: drift.columns },
+      },
+    }
+  },
+})
