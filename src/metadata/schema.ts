@@ -4,6 +4,8 @@ import type { SuitesTables } from './repos/suites-repo.js'
 import type { ResultsTables } from './repos/results-repo.js'
 import type { MetricsTables } from './repos/metrics-repo.js'
 import type { ModelsTables } from './repos/models-repo.js'
+import type { RunsTables } from './repos/runs-repo.js'
+import type { ScheduleTables } from './repos/schedule-repo.js'
 
 /**
  * Every metadata table, for kysely's typing. Each repo declares its own tables next to its
@@ -11,4 +13,4 @@ import type { ModelsTables } from './repos/models-repo.js'
  * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
  * timestamptz (read back as ISO-8601 strings).
  */
-export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables, ModelsTables {}
+export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables, ModelsTables, RunsTables, ScheduleTables {}

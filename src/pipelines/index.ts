@@ -1,3 +1,7 @@
 export type { JsonValue, DataInterval, TaskContext, TaskDefinition } from './task.js'
 export { TaskRegistry } from './task.js'
 export { type ArtifactRef, type ArtifactStore, isArtifactRef, collectArtifactRefs, artifactsIntact } from './artifacts.js'
+export { parsePipelines, loadPipelines, topologicalOrder, pipelineHash, TRIGGER_RULES, type PipelineSpec, type TaskSpec, type TriggerRule, type SensorCondition, type SensorLeaf } from './definition.js'
+export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOptions, type RunSummary } from './runner.js'
+export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
+export { cacheKey } from './cache.js'
