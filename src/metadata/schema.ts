@@ -4,6 +4,7 @@ import type { SuitesTables } from './repos/suites-repo.js'
 import type { ResultsTables } from './repos/results-repo.js'
 import type { MetricsTables } from './repos/metrics-repo.js'
 import type { ModelsTables } from './repos/models-repo.js'
+import type { OnlineTables } from './repos/online-repo.js'
 import type { RunsTables } from './repos/runs-repo.js'
 import type { ScheduleTables } from './repos/schedule-repo.js'
 
@@ -13,4 +14,4 @@ import type { ScheduleTables } from './repos/schedule-repo.js'
  * PostgreSQL: text (JSON documents are stored as text), bigint, double precision, boolean,
  * timestamptz (read back as ISO-8601 strings).
  */
-export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables, ModelsTables, RunsTables, ScheduleTables {}
+export interface MetadataSchema extends RegistryTables, KeysTables, SuitesTables, ResultsTables, MetricsTables, OnlineTables, ModelsTables, RunsTables, ScheduleTables {}

@@ -1,0 +1,37 @@
+import type { MetadataStore } from '../../metadata/index.js'
+import { OnlineCache } from './cache.js'
+import { latestPerKey, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
+import { readView, upsertOnlineRows } from './online-table.js'
+
+/**
+ * The embedded online store: a table in the DuckDB file, read through an in-process cache.
+ * A DuckDB point lookup costs about a millisecond; a Map lookup costs well under a microsecond,
+ * which is what a 2 ms p99 over HTTP needs.
+ */
+export class DuckDbOnlineStore implements OnlineStore {
+  private readonly cache = new OnlineCache()
+
+  constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
+
+  async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
+    const latest = latestPerKey(records)
+    const now = new Date().toISOString()
+    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, this.project, ref, latest, now))
+    this.cache.applyCommitted(viewKey(ref), latest)
+    return { written }
+  }
+
+  async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
+    const out: (StoredValue | undefined)[][] = []
+    for (const { ref, keys } of lookups) {
+      const got = this.cache.entries(viewKey(ref), () => readView(this.metadata.db, this.project, ref))
+      const entries = got instanceof Map ? got : await got
+      out.push(keys.map((k) => (k === null ? undefined : entries.get(k))))
+    }
+    return out
+  }
+}
+
+function viewKey(ref: OnlineViewRef): string {
+  return `${ref.view}@${ref.version}`
+}

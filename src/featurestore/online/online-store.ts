@@ -1,0 +1,66 @@
+import type { Value } from '../../engines/index.js'
+
+/** One feature view version in the online store. */
+export interface OnlineViewRef {
+  readonly view: string
+  readonly version: number
+}
+
+/** A row to write: the latest values of one entity of one view version. */
+export interface OnlineRecord {
+  /** From `encodeEntityKey`. */
+  readonly key: string
+  /** The view version's features, in schema order. */
+  readonly values: readonly Value[]
+  /** Epoch microseconds (a double holds them exactly until the year 2255). */
+  readonly eventTs: number
+  readonly createdTs: number | null
+}
+
+/** A stored value as reads return it. */
+export interface StoredValue {
+  readonly values: readonly Value[]
+  readonly eventTs: number
+  readonly createdTs: number | null
+}
+
+export interface OnlineLookup {
+  readonly ref: OnlineViewRef
+  readonly keys: readonly (string | null)[]
+}
+
+export interface WriteStats {
+  /** Rows inserted or replaced; the rest were older than what the store held. */
+  readonly written: number
+}
+
+/**
+ * The online store: the latest feature values per (view version, entity key), in the metadata
+ * database. Writes are newer-wins (`isNewerOrSame`), idempotent, and atomic per view: one
+ * transaction per call, so a reader sees the view before or after it, never a mix.
+ */
+export interface OnlineStore {
+  write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats>
+  /** For each lookup, the stored value of each key, or undefined (null keys are never found). */
+  read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
+}
+
+/**
+ * The "newer wins" rule, shared by SQL upserts and the in-process cache: a later event
+ * timestamp wins, then a later created timestamp (null lowest); an equal pair replaces, which
+ * keeps repeated writes idempotent.
+ */
+export function isNewerOrSame(candidate: { eventTs: number; createdTs: number | null }, stored: { eventTs: number; createdTs: number | null }): boolean {
+  if (candidate.eventTs !== stored.eventTs) return candidate.eventTs > stored.eventTs
+  return (candidate.createdTs ?? -Infinity) >= (stored.createdTs ?? -Infinity)
+}
+
+/** Keeps, per key, only the record that wins under `isNewerOrSame` (an upsert must not see a key twice). */
+export function latestPerKey(records: readonly OnlineRecord[]): OnlineRecord[] {
+  const byKey = new Map<string, OnlineRecord>()
+  for (const r of records) {
+    const seen = byKey.get(r.key)
+    if (!seen || isNewerOrSame(r, seen)) byKey.set(r.key, r)
+  }
+  return [...byKey.values()]
+}

@@ -1,0 +1,15 @@
+import type { EngineKind } from '../../engines/index.js'
+import type { MetadataStore } from '../../metadata/index.js'
+import { DuckDbOnlineStore } from './duckdb-online-store.js'
+import type { OnlineStore } from './online-store.js'
+import { PostgresOnlineStore } from './postgres-online-store.js'
+
+const STORES: Record<EngineKind, new (metadata: MetadataStore, project: string) => OnlineStore> = {
+  duckdb: DuckDbOnlineStore,
+  postgres: PostgresOnlineStore,
+}
+
+/** The online store for the metadata database's engine (DESIGN.md, storage modes). */
+export function openOnlineStore(metadata: MetadataStore, project: string): OnlineStore {
+  return new STORES[metadata.engine.kind](metadata, project)
+}
