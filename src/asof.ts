@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { createLogger, type AsofConfig, type Logger } from './core/index.js'
 import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
 import { openMetadataStore, type MetadataStore } from './metadata/index.js'
+import { ModelRegistry } from './pipelines/index.js'
 
 /**
  * The composition root: builds the engines, the metadata store and every service from one
@@ -20,6 +21,8 @@ export interface Asof {
   readonly duckdb: DuckDbEngine
   /** PostgreSQL, in server mode. */
   readonly postgres?: PostgresEngine
+  /** The model registry (versions, aliases, tags, lineage, webhooks). */
+  readonly models: ModelRegistry
   close(): Promise<void>
 }
 
@@ -48,6 +51,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       metadata,
       duckdb,
       postgres,
+      models: new ModelRegistry(metadata, { log }),
       close: async () => {
         for (const close of closers.reverse()) await close()
       },

@@ -5,3 +5,4 @@ export { parsePipelines, loadPipelines, topologicalOrder, pipelineHash, TRIGGER_
 export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOptions, type RunSummary } from './runner.js'
 export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
 export { cacheKey } from './cache.js'
+export { ModelRegistry, parseModelRef, WEBHOOK_EVENTS, type ModelRegistryOptions, type ModelRef, type ModelVersion, type NewModelVersion, type RegisteredModel, type ModelMetrics, type ModelLineage, type ModelSignature, type SignatureColumn, type TrainingMetadata, type Webhook, type WebhookEvent, type NewWebhook } from './models/model-registry.js'

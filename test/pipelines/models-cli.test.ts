@@ -1,0 +1,63 @@
+import { describe, it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { resolve } from 'node:path'
+import { tempDir } from '../helpers/engines.js'
+import { loadConfig } from '../../src/core/index.js'
+import { openAsof } from '../../src/asof.js'
+import { fixtureVersion } from './models-fixtures.js'
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
+const repo = tempDir()
+
+function asof(...args: string[]) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
+  return spawnSync(process.execPath, [BIN, '--repo', repo.dir, ...args], { encoding: 'utf8', env })
+}
+
+describe('asof models (real CLI)', () => {
+  before(async () => {
+    const a = await openAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
+    try {
+      await a.models.register(fixtureVersion('eta', 'run-1', 0.5))
+      await a.models.register(fixtureVersion('eta', 'run-2', 0.75))
+    } finally {
+      await a.close()
+    }
+  })
+  after(() => repo.remove())
+
+  it('promotes a version to champion and shows it with metrics and lineage', () => {
+    const promoted = asof('models', 'promote', 'eta', '1')
+    assert.equal(promoted.status, 0, promoted.stderr)
+    assert.equal(promoted.stdout, 'eta#champion → version 1\n')
+    const shown = asof('models', 'show', 'eta#champion')
+    assert.equal(shown.status, 0, shown.stderr)
+    assert.match(shown.stdout, /^eta@1 \[champion\]/)
+    assert.match(shown.stdout, /metrics: r2=0\.5\n/)
+    assert.match(shown.stdout, /Berlin: r2=0\.4\n/)
+    assert.match(shown.stdout, /feature views: driver_stats@2/)
+    assert.match(shown.stdout, /checkpoint results: r1/)
+  })
+
+  it('lists with filters, as JSON too', () => {
+    assert.equal(asof('models', 'tag', 'eta@2', 'stage=candidate').status, 0)
+    const listed = asof('--json', 'models', 'list', '--tag', 'stage=candidate')
+    assert.equal(listed.status, 0, listed.stderr)
+    assert.deepEqual(JSON.parse(listed.stdout).map((v: { version: number }) => v.version), [2])
+    const all = asof('models', 'list', '--name', 'eta')
+    assert.deepEqual(all.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['eta@2', 'eta@1'])
+  })
+
+  it('exits 2 with one message on bad input', () => {
+    const bad = asof('models', 'show', 'eta@x')
+    assert.equal(bad.status, 2)
+    assert.match(bad.stderr, /^asof: model reference: expected NAME, NAME@VERSION or NAME#ALIAS/)
+    const unknown = asof('models', 'promote', 'eta', '7')
+    assert.equal(unknown.status, 2)
+    assert.match(unknown.stderr, /unknown version of model eta "7"; known: 2, 1/)
+    const badTag = asof('models', 'list', '--tag', 'novalue')
+    assert.equal(badTag.status, 2)
+    assert.match(badTag.stderr, /--tag: expected key=value/)
+  })
+})
