@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { Errors, formatMicros, parseDurationSeconds, parseTimestampMicros } from '../../core/index.js'
-import { col, sql } from '../../engines/index.js'
 import { columnSchema, defineExpectation } from '../define.js'
+import { columnMax } from '../metrics/column-aggregate.js'
 
 /**
  * Freshness (beyond GX; Soda's `freshness < 1d`): the newest value of a timestamp column is at most
@@ -19,9 +19,7 @@ export const expectTableFreshnessToBeWithin = defineExpectation({
   }),
   metrics: (k) => {
     parseDurationSeconds(k.max_age, 'max_age')
-    return {
-      newest: { shape: 'aggregate', name: 'column.max_timestamp', args: { column: k.column }, sql: () => sql`max(${col(k.column)})` },
-    }
+    return { newest: columnMax(k.column) }
   },
   evaluate: (k, values) => {
     const maxAgeSeconds = parseDurationSeconds(k.max_age, 'max_age')
