@@ -32,7 +32,7 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
     loggerInstance: asof.log as FastifyBaseLogger,
     bodyLimit: asof.config.api.bodyLimit,
     requestIdHeader: 'x-request-id',
-    genReqId: () => newId('req_'),
+    genReqId: requestIds(),
     // URL-level rejections (a path parameter over the router's length limit, a malformed URL)
     // come from the router, before any hook: they answer in the same problem shape.
     frameworkErrors: (error, _request, reply) => {
@@ -87,4 +87,14 @@ function rejectNulCharacters(app: FastifyInstance): void {
   app.addHook('onRequest', (request, _reply, done) => {
     done(request.url.includes('%00') ? Errors.badInput('url', 'NUL characters (%00) are not accepted') : undefined)
   })
+}
+
+/**
+ * Request ids unique across processes and replicas without per-request randomness: one random
+ * prefix per app, then a counter (`req_<time+random>-1f`).
+ */
+function requestIds(): () => string {
+  const prefix = newId('req_')
+  let n = 0
+  return () => `${prefix}-${(++n).toString(36)}`
 }

@@ -44,11 +44,12 @@ export class ApiMetrics {
 
 /** Times every request by its route pattern; unmatched URLs share one label so they cannot explode cardinality. */
 export function installRequestTiming(app: FastifyInstance, metrics: ApiMetrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.requestDuration.observe(
       { method: request.method, route, status_code: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     )
+    done()
   })
 }

@@ -27,3 +27,13 @@ export const featureServiceSchema = z.strictObject({
 
 export type ServiceEntry = z.output<typeof serviceEntrySchema>
 export type FeatureServiceDefinition = z.output<typeof featureServiceSchema>
+
+/** The view (and pinned version, if any) a service entry reads. */
+export function serviceEntryView(entry: ServiceEntry): string {
+  return typeof entry === 'string' ? entry.slice(0, entry.indexOf(':')) : entry.view
+}
+
+/** The features a service entry selects; undefined = all of the view's. */
+export function serviceEntryFeatures(entry: ServiceEntry): string[] | undefined {
+  return typeof entry === 'string' ? [entry.slice(entry.indexOf(':') + 1)] : entry.features
+}

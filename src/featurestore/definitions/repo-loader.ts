@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { Errors, parseOrThrow } from '../../core/index.js'
 import { unknownName } from './common.js'
 import { entitySchema, type EntityDefinition } from './entity.js'
-import { featureServiceSchema, type FeatureServiceDefinition } from './feature-service.js'
+import { featureServiceSchema, serviceEntryFeatures, serviceEntryView, type FeatureServiceDefinition } from './feature-service.js'
 import { featureViewSchema, type FeatureViewDefinition } from './feature-view.js'
 import { repoConfigSchema, type RepoConfig } from './repo-config.js'
 import { sourceSchema, type SourceDefinition } from './source.js'
@@ -114,12 +114,11 @@ function checkReferences(repo: FeatureRepo, origins: Origins): void {
   for (const service of repo.featureServices) {
     const at = where('feature_services', service.name)
     service.features.forEach((entry, i) => {
-      const text = typeof entry === 'string' ? entry.slice(0, entry.indexOf(':')) : entry.view
-      const { view: name, version } = parseViewName(text, `${at}.features[${i}]`)
+      const { view: name, version } = parseViewName(serviceEntryView(entry), `${at}.features[${i}]`)
       const view = views.get(name)
       if (!view) throw unknownName(`${at}.features[${i}]`, 'feature view', name, views.keys())
       if (version !== undefined) return // a pinned version is checked against the registry at apply
-      const wanted = typeof entry === 'string' ? [entry.slice(entry.indexOf(':') + 1)] : (entry.features ?? [])
+      const wanted = serviceEntryFeatures(entry) ?? []
       const known = view.schema.map((f) => f.name)
       for (const f of wanted) {
         if (!known.includes(f)) throw unknownName(`${at}.features[${i}]`, `feature of view ${name}`, f, known)

@@ -1,0 +1,143 @@
+import { isAbsolute, resolve } from 'node:path'
+import { sql, type Kysely } from 'kysely'
+import { AsofError, Errors, isAsofError, newId } from '../../core/index.js'
+import type { DuckDbEngine, Engine, EngineKind, Relation, ResultSet } from '../../engines/index.js'
+import type { MetadataSchema } from '../../metadata/index.js'
+import type { FeatureServiceDefinition } from '../definitions/feature-service.js'
+import type { SourceDefinition } from '../definitions/source.js'
+import { getObjectVersion } from '../registry/versions.js'
+import { prepareEntities, type EntitySource } from './entity-rows.js'
+import { outputFormatOf, writeArrowFile, writeJsonFile } from './output-file.js'
+import { renderPitDuckDb } from './pit-duckdb.js'
+import { renderPitPostgres } from './pit-postgres.js'
+import type { PitRenderer } from './pit-sql.js'
+import { planRetrieval, requestedViews, type HistoricalRequest, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
+
+/** A historical request together with its entity rows. */
+export interface RetrievalRequest extends HistoricalRequest {
+  readonly entities: EntitySource
+}
+
+/** What retrieval needs from the store around it. */
+export interface RetrievalContext {
+  readonly db: Kysely<MetadataSchema>
+  readonly project: string
+  readonly repoDir: string
+  readonly duckdb: DuckDbEngine
+  /** The engine that reads `kind: postgres` sources (opened on first use). */
+  postgres(forSource: string): Promise<Engine>
+}
+
+const RENDERERS: Record<EngineKind, PitRenderer> = { duckdb: renderPitDuckDb, postgres: renderPitPostgres }
+
+/** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
+export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
+  switch (source.kind) {
+    case 'file': {
+      const path = isAbsolute(source.path) ? source.path : resolve(repoDir, source.path)
+      return { engine: 'duckdb', relation: { kind: 'file', path, format: source.path.toLowerCase().endsWith('.csv') ? 'csv' : 'parquet' } }
+    }
+    case 'duckdb':
+    case 'postgres':
+      return {
+        engine: source.kind,
+        relation: source.table !== undefined ? { kind: 'table', name: source.table } : { kind: 'user_sql', text: source.query! },
+      }
+  }
+}
+
+export async function engineFor(ctx: RetrievalContext, source: SourceDefinition, kind: EngineKind): Promise<Engine> {
+  return kind === 'duckdb' ? ctx.duckdb : ctx.postgres(source.name)
+}
+
+/** Runs a point-in-time retrieval and returns its columns and rows. */
+export async function retrieveHistorical(ctx: RetrievalContext, request: RetrievalRequest): Promise<ResultSet> {
+  return withRetrievalQuery(ctx, request, (engine, query) => engine.run(query))
+}
+
+/**
+ * Runs a retrieval into a file whose extension names the format. On DuckDB, Parquet and CSV
+ * are written by DuckDB's COPY without passing rows through JavaScript.
+ */
+export async function writeHistorical(ctx: RetrievalContext, request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[] }> {
+  const format = outputFormatOf(outputPath)
+  return withRetrievalQuery(ctx, request, async (engine, query, plan) => {
+    if ((format === 'parquet' || format === 'csv') && engine.kind === 'duckdb') {
+      const rows = await engine.query<{ Count: number | bigint }>(copyTo(query, outputPath, format))
+      return { rows: Number(rows[0]?.Count ?? 0), columns: [...plan.outputColumns] }
+    }
+    const result = await engine.run(query)
+    if (format === 'json') writeJsonFile(outputPath, result)
+    else if (format === 'arrow') writeArrowFile(outputPath, result)
+    else await copyRowsWithDuckDb(ctx.duckdb, result, outputPath, format)
+    return { rows: result.rows.length, columns: result.columns.map((c) => c.name) }
+  })
+}
+
+function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
+  return format === 'parquet'
+    ? sql`copy (${query}) to ${path} (format parquet)`
+    : sql`copy (${query}) to ${path} (format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')`
+}
+
+/** Rows computed on PostgreSQL are written to Parquet/CSV through a scratch DuckDB table. */
+async function copyRowsWithDuckDb(duckdb: DuckDbEngine, result: ResultSet, path: string, format: 'parquet' | 'csv'): Promise<void> {
+  const table = `asof_output_${newId()}`
+  await duckdb.createTable(table, result.columns)
+  try {
+    await duckdb.insertRows(table, result.columns, result.rows.map((r) => result.columns.map((c) => r[c.name] ?? null)))
+    await duckdb.execute(copyTo(sql`select * from ${sql.id(table)}`, path, format))
+  } finally {
+    await duckdb.execute(sql`drop table if exists ${sql.id(table)}`)
+  }
+}
+
+async function withRetrievalQuery<T>(
+  ctx: RetrievalContext,
+  request: RetrievalRequest,
+  run: (engine: Engine, query: ReturnType<PitRenderer>, plan: RetrievalPlan) => Promise<T>,
+): Promise<T> {
+  const service = request.featureService !== undefined
+    ? (await getObjectVersion(ctx.db, ctx.project, 'feature_service', request.featureService)).spec as FeatureServiceDefinition
+    : undefined
+  const views = new Map<string, ResolvedView & { engine: Engine; relation: Relation }>()
+  for (const { view, version } of requestedViews(request, service)) {
+    const key = viewKey(view, version)
+    if (views.has(key)) continue
+    const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', view, version)
+    const { engine: kind, relation } = sourceRelation(stored.spec.source, ctx.repoDir)
+    const engine = await engineFor(ctx, stored.spec.source, kind)
+    views.set(key, { name: view, version: stored.version, spec: stored.spec, engine, relation, sourceColumns: await describeSource(engine, relation, stored.spec.source.name) })
+  }
+  const engines = new Set([...views.values()].map((v) => v.engine))
+  if (engines.size > 1) {
+    throw Errors.badInput('features', 'the requested views read sources on different engines (DuckDB and PostgreSQL); retrieve them in separate requests')
+  }
+  const engine = [...engines][0] ?? ctx.duckdb
+  const timestampColumn = request.timestampColumn ?? 'event_timestamp'
+  const entities = await prepareEntities(request.entities, engine, ctx.duckdb, timestampColumn)
+  try {
+    const plan = planRetrieval(request, {
+      view: (name, version) => views.get(viewKey(name, version))!,
+      service: () => service!,
+    }, entities.columns, entities.where)
+    const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
+    const query = RENDERERS[engine.kind](plan, entities.input, (v) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation))
+    return await run(engine, query, plan)
+  } finally {
+    await entities.release()
+  }
+}
+
+function viewKey(view: string, version?: number): string {
+  return `${view}@${version ?? 'current'}`
+}
+
+async function describeSource(engine: Engine, relation: Relation, name: string) {
+  try {
+    return await engine.describe(relation)
+  } catch (e) {
+    if (isAsofError(e) && e.kind !== 'bad_input' && e.kind !== 'internal') throw e
+    throw new AsofError(Errors.sourceUnreadable.code, 'bad_input', Errors.sourceUnreadable(name, (e as Error).message).message, undefined, { cause: e })
+  }
+}

@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs'
+import { extname } from 'node:path'
+import {
+  Binary, Bool, Field, Float32, Float64, Int32, Int64, List, Table, TimestampMicrosecond, Utf8, makeBuilder, makeData, makeVector, tableToIPC,
+  type DataType, type Vector,
+} from 'apache-arrow'
+import { Errors, parseTimestampMicros } from '../../core/index.js'
+import type { ColumnType, ResultSet, Value } from '../../engines/index.js'
+
+export type OutputFormat = 'parquet' | 'csv' | 'json' | 'arrow'
+
+/** The output format named by a file's extension. */
+export function outputFormatOf(path: string): OutputFormat {
+  const ext = extname(path).toLowerCase().slice(1)
+  if (ext === 'parquet' || ext === 'csv' || ext === 'json' || ext === 'arrow') return ext
+  throw Errors.badInput('--output', `expected a .parquet, .csv, .json or .arrow file, got ${path}`)
+}
+
+/** A JSON array of records; timestamps are ISO-8601 UTC strings with microseconds, bytes base64. */
+export function writeJsonFile(path: string, result: ResultSet): void {
+  const json = JSON.stringify(result.rows, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
+    return v
+  })
+  writeFileSync(path, json)
+}
+
+/** Arrow IPC (file format): timestamps as microseconds in UTC, int64 as 64-bit integers. */
+export function writeArrowFile(path: string, result: ResultSet): void {
+  const vectors: Record<string, Vector> = {}
+  for (const column of result.columns) {
+    if (column.type === 'timestamp') {
+      vectors[column.name] = timestampVector(result.rows.map((r) => r[column.name] ?? null))
+      continue
+    }
+    const type = arrowType(column.type, column.elementType)
+    const builder = makeBuilder({ type, nullValues: [null, undefined] })
+    for (const row of result.rows) builder.append(toArrow(row[column.name] ?? null, column.type, column.elementType))
+    vectors[column.name] = builder.finish().toVector()
+  }
+  writeFileSync(path, tableToIPC(new Table(vectors), 'file'))
+}
+
+/**
+ * Arrow JS's timestamp builders take epoch milliseconds as a double, which would drop
+ * microseconds; the vector is built from the 64-bit microsecond values directly.
+ */
+function timestampVector(values: Value[]): Vector {
+  const data = new BigInt64Array(values.length)
+  const valid = new Uint8Array(Math.ceil(values.length / 8))
+  let nullCount = 0
+  values.forEach((v, i) => {
+    if (v === null) nullCount++
+    else {
+      data[i] = parseTimestampMicros(String(v))
+      valid[i >> 3]! |= 1 << (i & 7)
+    }
+  })
+  return makeVector(makeData({ type: new TimestampMicrosecond('UTC'), length: values.length, nullCount, nullBitmap: valid, data }))
+}
+
+function arrowType(type: ColumnType, element?: ColumnType): DataType {
+  switch (type) {
+    case 'bool': return new Bool()
+    case 'int32': return new Int32()
+    case 'int64': return new Int64()
+    case 'float32': return new Float32()
+    case 'float64': case 'decimal': return new Float64()
+    case 'bytes': return new Binary()
+    case 'timestamp': return new TimestampMicrosecond('UTC')
+    // Arrow JS builds timestamps from milliseconds; lists of timestamps travel as ISO strings to keep microseconds.
+    case 'list': return new List(new Field('item', element === 'timestamp' ? new Utf8() : arrowType(element ?? 'string'), true))
+    default: return new Utf8()
+  }
+}
+
+function toArrow(v: Value, type: ColumnType, element?: ColumnType): unknown {
+  if (v === null) return null
+  switch (type) {
+    case 'int64': return typeof v === 'bigint' ? v : BigInt(v as number)
+    case 'list': return (v as Value[]).map((x) => toArrow(x, element ?? 'string'))
+    case 'bool': case 'int32': case 'float32': case 'float64': case 'decimal': case 'bytes': return v
+    default: return typeof v === 'string' ? v : JSON.stringify(v)
+  }
+}
