@@ -10,6 +10,8 @@ import { installErrorHandling, sendProblem } from './errors.js'
 import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoutes } from './routes/keys-routes.js'
+import { modelsRoutes } from './routes/models-routes.js'
+import { pipelinesRoutes } from './routes/pipelines-routes.js'
 
 export interface AppOptions {
   /**
@@ -20,7 +22,7 @@ export interface AppOptions {
 }
 
 /** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
-const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes]
+const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes, pipelinesRoutes, modelsRoutes]
 
 /**
  * Builds the REST API over an open Asof, without listening (fastify's testing rule: `server.ts`
