@@ -44,6 +44,8 @@ export const Errors = {
   engine: defineError('ASOF_ENGINE', 'internal', (engine: string, message: string) => `${engine}: ${message}`),
   sourceUnreadable: defineError('ASOF_SOURCE_UNREADABLE', 'bad_input', (source: string, message: string) =>
     `cannot read source ${JSON.stringify(source)}: ${message}`),
+  /** A data-quality gate failed a batch, so the work it guards (materialization, training) did not happen. */
+  gateFailed: defineError('ASOF_GATE_FAILED', 'conflict', (what: string, detail: string) => `${what}: ${detail}`),
 } as const
 
 export function isAsofError(e: unknown): e is AsofError {

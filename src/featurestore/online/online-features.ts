@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Errors, formatMicros } from '../../core/index.js'
+import { formatMicros } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
 import { encodeEntityKey } from './keys.js'
 import type { OnlineStore, OnlineViewRef, StoredValue } from './online-store.js'
@@ -47,8 +47,8 @@ export interface OnlinePlan {
 const KEY_TIMESTAMP = '1970-01-01T00:00:00Z'
 
 /**
- * Answers an online request from a plan: one store read for all views, then column-oriented
- * assembly. Statuses: PRESENT; NOT_FOUND (no value, or a null key); OUTSIDE_MAX_AGE when
+ * Answers an online request from a plan made for its entity columns (`planOnline` checks the
+ * join keys): one store read for all views, then column-oriented assembly. Statuses: PRESENT; NOT_FOUND (no value, or a null key); OUTSIDE_MAX_AGE when
  * `now − event_timestamp > ttl` (the value is still returned, as Feast's servers do).
  */
 export async function readOnlineFeatures(
@@ -56,12 +56,6 @@ export async function readOnlineFeatures(
 ): Promise<OnlineFeaturesResponse> {
   const columns = Object.keys(entities)
   const rowCount = columns.length ? entities[columns[0]!]!.length : 0
-  for (const view of plan.views) {
-    const missing = view.entityColumns.filter((c) => !(c in entities))
-    if (missing.length) {
-      throw Errors.badInput('entities', `missing join key ${missing.join(', ')} for feature view ${view.ref.view}; given: ${columns.join(', ') || '(none)'}`)
-    }
-  }
   const lookups = plan.views.map((view) => ({
     ref: view.ref,
     keys: keysOf(view, entities, rowCount),

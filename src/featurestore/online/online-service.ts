@@ -1,0 +1,76 @@
+import { dateToMicros, parseOrThrow, type Logger } from '../../core/index.js'
+import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../../metadata/index.js'
+import type { FeatureStore } from '../feature-store.js'
+import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
+import { getOnlineFeaturesRequestSchema, readOnlineFeatures, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
+import { planOnline } from './online-plan.js'
+import { openOnlineStore } from './open-online-store.js'
+import { pushRequestSchema, pushRows, type PushRequest, type PushResult } from './push.js'
+
+export interface OnlineServiceDeps {
+  readonly featureStore: FeatureStore
+  readonly metadata: MetadataStore
+  readonly log: Logger
+  /** Run on every batch before it is written online (the composition root wires checkpoints in). */
+  readonly gate?: MaterializationGate
+  /**
+   * How long a resolved request shape is reused, in ms (default 5000, Feast's default registry
+   * ttl for its feature server); `invalidatePlans` forgets them at once.
+   */
+  readonly planTtlMs?: number
+  /** The clock for OUTSIDE_MAX_AGE (tests pin it). */
+  readonly now?: () => Date
+}
+
+/** Materialization, online reads (Feast's `/get-online-features`) and pushes (Feast's `/push`). */
+export interface OnlineService {
+  /** Writes, per entity, the latest row with `start ≤ ts ≤ end` (ISO-8601; no offset = UTC). */
+  materialize(start: string, end: string, views?: readonly string[]): Promise<MaterializationReport>
+  /** From each view's watermark to `end`. */
+  materializeIncremental(end: string, views?: readonly string[]): Promise<MaterializationReport>
+  /** Validates the request and answers in Feast's response shape. */
+  getOnlineFeatures(request: GetOnlineFeaturesRequest): Promise<OnlineFeaturesResponse>
+  push(request: PushRequest): Promise<PushResult>
+  /** Materialization runs, newest first. */
+  listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
+  /** Forgets resolved request shapes (call after `apply`). */
+  invalidatePlans(): void
+}
+
+export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
+  const project = deps.featureStore.project
+  const store = openOnlineStore(deps.metadata, project)
+  const now = deps.now ?? (() => new Date())
+  const planTtlMs = deps.planTtlMs ?? 5000
+  const plans = new Map<string, { plan: Promise<OnlinePlan>; expires: number }>()
+  const materializeDeps = { featureStore: deps.featureStore, metadata: deps.metadata, store, gate: deps.gate, log: deps.log }
+
+  const planFor = (shape: Parameters<typeof planOnline>[2]): Promise<OnlinePlan> => {
+    const key = JSON.stringify([shape.features ?? null, shape.featureService ?? null, shape.fullFeatureNames, shape.entityColumns])
+    const cached = plans.get(key)
+    const t = Date.now()
+    if (cached && cached.expires > t) return cached.plan
+    const plan = planOnline(deps.metadata.db, project, shape)
+    plans.set(key, { plan, expires: t + planTtlMs })
+    plan.catch(() => plans.delete(key)) // errors are not remembered: the registry may change
+    return plan
+  }
+
+  return {
+    materialize: (start, end, views) => materialize(materializeDeps, { start, end }, views),
+    materializeIncremental: (end, views) => materializeIncremental(materializeDeps, end, views),
+    getOnlineFeatures: async (raw) => {
+      const request = parseOrThrow(getOnlineFeaturesRequestSchema, raw, 'request')
+      const plan = await planFor({
+        ...(request.features ? { features: request.features } : {}),
+        ...(request.feature_service !== undefined ? { featureService: request.feature_service } : {}),
+        fullFeatureNames: request.full_feature_names,
+        entityColumns: Object.keys(request.entities),
+      })
+      return readOnlineFeatures(store, plan, request.entities, Number(dateToMicros(now())))
+    },
+    push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
+    listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
+    invalidatePlans: () => plans.clear(),
+  }
+}
