@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { canonicalJson, formatMicros, parseTimestampMicros } from '../core/index.js'
+import { canonicalJson, Errors, formatMicros, parseTimestampMicros } from '../core/index.js'
 import { metricsRepo, type MetadataStore, type MetricRow } from '../metadata/index.js'
 
 /**
@@ -167,4 +167,31 @@ export function evaluateAnomaly(rule: AnomalyRule, current: number, history: rea
   const allowed = Math.abs(baseline) * rule.max_change
   const relative = baseline === 0 ? (change === 0 ? 0 : Infinity) : change / Math.abs(baseline)
   return { success: relative <= rule.max_change, current, expected: baseline, deviation: relative, bounds: { min: baseline - allowed, max: baseline + allowed }, historySize: history.length }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A metric of an earlier run as an evaluation parameter
+
+const EARLIER_RUN_PARAMETER = /^previous_run:([A-Za-z_][\w.]*)(?::(.+))?$/
+
+/**
+ * Resolves evaluation parameters that name a metric of the previous run of the same checkpoint:
+ * `{"$PARAMETER": "previous_run:table.row_count * 0.9"}` or, for a column metric,
+ * `previous_run:column.mean:fare` (the metric whose args' `column` is `fare`). Other names resolve to
+ * undefined (the validation then reports the parameter as unknown); a metric never recorded is an error
+ * naming it.
+ */
+export function earlierRunParameterResolver(store: MetadataStore, checkpoint: string, runTime: string): (name: string) => Promise<unknown> {
+  return async (name) => {
+    const m = EARLIER_RUN_PARAMETER.exec(name)
+    if (!m) return undefined
+    const [, metricName, column] = m
+    const rows = await metricsRepo.metricHistory(store.db, { metricName: metricName!, checkpoint, before: runTime, limit: 200 })
+    const match = rows.find((r) => {
+      const args = JSON.parse(r.metric_args) as Record<string, unknown>
+      return column === undefined ? Object.keys(args).length === 0 : args.column === column
+    })
+    if (!match) throw Errors.badInput(`$PARAMETER ${name}`, `checkpoint ${JSON.stringify(checkpoint)} has no earlier run that recorded ${metricName}${column ? ` of column ${JSON.stringify(column)}` : ''}`)
+    return JSON.parse(match.value_json) as unknown
+  }
 }

@@ -1,7 +1,7 @@
-import { extname } from 'node:path'
 import { z } from 'zod'
 import { Errors } from '../../core/index.js'
-import type { FileFormat, Relation } from '../../engines/index.js'
+import type { Relation } from '../../engines/index.js'
+import { fileFormatOf } from '../batch-spec.js'
 import { defineExpectation } from '../define.js'
 import type { QueryMetric } from '../metrics/metric.js'
 import { columnDrift, datasetDrift, DRIFT_TESTS, isNumericType, readDistribution, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
@@ -16,14 +16,10 @@ const referenceSchema = z.union([
 ])
 type ReferenceSpec = z.infer<typeof referenceSchema>
 
-const FORMAT_BY_EXTENSION: Record<string, FileFormat> = { '.parquet': 'parquet', '.csv': 'csv', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
-
 function referenceRelation(spec: ReferenceSpec): Relation {
   if ('table' in spec) return { kind: 'table', name: spec.table, ...(spec.schema ? { schema: spec.schema } : {}) }
   if ('query' in spec) return { kind: 'user_sql', text: spec.query }
-  const format = spec.format ?? FORMAT_BY_EXTENSION[extname(spec.path).toLowerCase()]
-  if (!format) throw Errors.badInput('reference.path', `cannot tell the format of ${JSON.stringify(spec.path)}; set reference.format (parquet, csv, json, jsonl)`)
-  return { kind: 'file', path: spec.path, format }
+  return { kind: 'file', path: spec.path, format: spec.format ?? fileFormatOf(spec.path, 'reference.path') }
 }
 
 const kwargsSchema = z.looseObject({
