@@ -11,7 +11,6 @@ import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoutes } from './routes/keys-routes.js'
 import { modelsRoutes } from './routes/models-routes.js'
-import { pipelinesRoutes } from './routes/pipelines-routes.js'
 
 export interface AppOptions {
   /**
@@ -22,7 +21,7 @@ export interface AppOptions {
 }
 
 /** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
-const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes, pipelinesRoutes, modelsRoutes]
+const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes, modelsRoutes]
 
 /**
  * Builds the REST API over an open Asof, without listening (fastify's testing rule: `server.ts`

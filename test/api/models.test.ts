@@ -5,7 +5,7 @@ import { ApiKeys } from '../../src/api/index.js'
 import { bearer, call, startTestService, type TestService } from './helpers.js'
 
 for (const engine of ENGINES) {
-  describe(`${engine.kind}: models and pipelines routes`, { skip: engine.skip }, () => {
+  describe(`${engine.kind}: model registry routes`, { skip: engine.skip }, () => {
     let svc: TestService
     let read: Record<string, string>
     let write: Record<string, string>
@@ -40,17 +40,6 @@ for (const engine of ENGINES) {
       const search = await call(svc.url, 'GET', '/api/v1/model-versions?alias=champion', { headers: read })
       assert.deepEqual(search.json.versions.map((v: { version: number }) => v.version), [1])
       assert.equal((await call(svc.url, 'GET', '/api/v1/model-webhooks', { headers: write })).status, 403, 'webhooks need admin')
-    })
-
-    it('lists pipelines of the repo and answers unknown ones with 404 naming the known', async () => {
-      const list = await call(svc.url, 'GET', '/api/v1/pipelines', { headers: read })
-      assert.equal(list.status, 200, list.text)
-      assert.deepEqual(list.json.pipelines, [])
-      const run = await call(svc.url, 'POST', '/api/v1/pipelines/nope/runs', { body: {}, headers: write })
-      assert.equal(run.status, 404)
-      assert.match(run.json.detail, /nope/)
-      assert.deepEqual((await call(svc.url, 'GET', '/api/v1/runs', { headers: read })).json, { runs: [] })
-      assert.equal((await call(svc.url, 'GET', '/api/v1/runs?limit=0', { headers: read })).json.field, 'querystring.limit')
     })
   })
 }
