@@ -44,7 +44,7 @@ export interface ExpectationDefinition<K extends z.ZodType = z.ZodType> {
   /** Pure: metric values → success and result keys. May throw an AsofError for a bad kwarg. */
   evaluate(kwargs: z.output<K>, values: MetricValues, ctx: MetricContext): Evaluation
   /** Map expectations only: the unexpected rows, for result formats that list them. */
-  unexpectedRows?(kwargs: z.output<K>, ctx: MetricContext): UnexpectedRows
+  unexpectedRows?(kwargs: z.output<K>, ctx: MetricContext, values: MetricValues): UnexpectedRows
 }
 
 /** An expectation definition of any kwargs type, as the catalog holds them. */
@@ -105,7 +105,7 @@ interface ColumnMapOptions<S extends z.ZodRawShape, K> {
   /** The kwargs specific to this type; `mostly` (and for pairs/multicolumn `ignore_row_if`) are added. */
   readonly kwargs: S
   /** Defaults to one column named by the `column` kwarg. */
-  readonly map?: MapDomain<K>
+  readonly map?: MapDomain<NoInfer<K>>
   /**
    * The ONE row condition: a SQL boolean that is true for an unexpected row. It only ever sees rows
    * that are not missing; a NULL verdict counts as expected.

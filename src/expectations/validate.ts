@@ -197,7 +197,7 @@ async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): 
     }
     const evaluation: Evaluation = p.definition.evaluate(p.kwargs, values, scope.context)
     let result: Record<string, unknown>
-    const spec = p.definition.unexpectedRows?.(p.kwargs, scope.context)
+    const spec = p.definition.unexpectedRows?.(p.kwargs, scope.context, values)
     if (spec) {
       const failing = Number(evaluation.result.unexpected_count ?? 0) > 0
       const sample = failing && needsUnexpectedRows(p.format) ? await readUnexpectedRows(scope, spec, p.format) : undefined

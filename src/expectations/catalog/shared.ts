@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { columnSchema, defineExpectation, type ExpectationDefinition } from '../define.js'
 import type { AggregateMetric } from '../metrics/metric.js'
+import { columnValueCounts, type ValueCount } from '../metrics/column-aggregate.js'
 
 /**
  * Bounds as GX suites write them: numbers, strings (dates, or numbers written as text), or
@@ -64,5 +65,42 @@ export function defineAggregateBetween(
     kwargs: z.looseObject({ column: columnSchema, ...boundsShape }),
     metrics: (k) => ({ observed: metric(k.column) }),
     evaluate: (k, v) => ({ success: inBounds(v.observed, k), result: { observed_value: v.observed ?? null } }),
+  })
+}
+
+/** GX's value equality across notations: 1 == 1.0, and date strings equal when they name the same instant. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b) && a !== null && b !== null && a !== '' && b !== ''
+  if (typeof a === 'string' && typeof b === 'string') {
+    const c = comparable(a, b)
+    return c !== undefined && typeof c[0] === 'number' && c[0] === c[1]
+  }
+  return false
+}
+
+/** Whether `value` is a member of `set` under sameValue. */
+export function memberOf(value: unknown, set: readonly unknown[]): boolean {
+  return set.some((s) => sameValue(value, s))
+}
+
+/**
+ * A distinct-values set expectation: the column's distinct values (with counts in
+ * `details.value_counts`) against `value_set`, by a set predicate.
+ */
+export function defineDistinctSetExpectation(
+  type: `expect_${string}`,
+  predicate: (observed: readonly unknown[], valueSet: readonly unknown[] | null) => boolean,
+) {
+  return defineExpectation({
+    type,
+    domain: 'column',
+    kwargs: z.looseObject({ column: columnSchema, value_set: z.array(z.unknown()).nullable(), parse_strings_as_datetimes: z.boolean().optional() }),
+    metrics: (k, ctx) => ({ counts: columnValueCounts(k.column, ctx) }),
+    evaluate: (k, v) => {
+      const counts = v.counts as ValueCount[]
+      const observed = counts.map((c) => c.value)
+      return { success: predicate(observed, k.value_set), result: { observed_value: observed, details: { value_counts: counts } } }
+    },
   })
 }

@@ -5,7 +5,7 @@ import { Errors } from '../../core/index.js'
  * the expression's value before the expectation runs. Expressions: numbers, parameter names
  * (the suite's `suite_parameters`/`evaluation_parameters`, the run's parameters, then the
  * `resolveParameter` hook — e.g. a metric of an earlier checkpoint run), `now()`,
- * `timedelta(weeks=…, days=…, hours=…, minutes=…, seconds=…)`, `+ - * /` and parentheses, as in
+ * `datetime(y, m, d[, h, mi, s])` (UTC), `timedelta(weeks=…, days=…, hours=…, minutes=…, seconds=…)`, `+ - * /` and parentheses, as in
  * GX's `now() - timedelta(weeks=52)`. A datetime result is an ISO-8601 UTC string.
  */
 export type ParameterResolver = (name: string) => Promise<unknown> | unknown
@@ -72,6 +72,20 @@ async function evaluateExpression(text: string, ctx: ParameterContext): Promise<
     if (tok === '(') { const v = await expr(); expect(')'); return v }
     if (/^\d/.test(tok)) return Number(tok)
     if (tok === 'now' && peek() === '(') { expect('('); expect(')'); return { date: ctx.now.getTime() } }
+    if (tok === 'datetime' && peek() === '(') {
+      expect('(')
+      const parts: number[] = []
+      while (peek() !== ')') {
+        const v = await expr()
+        if (typeof v !== 'number') fail('datetime() takes numbers')
+        parts.push(v as number)
+        if (peek() === ',') pos++
+      }
+      expect(')')
+      if (parts.length < 3) fail('datetime() needs at least year, month, day')
+      const [y, mo, d, h = 0, mi = 0, s = 0] = parts
+      return { date: Date.UTC(y!, mo! - 1, d!, h, mi, s) }
+    }
     if (tok === 'timedelta' && peek() === '(') {
       expect('(')
       let ms = 0

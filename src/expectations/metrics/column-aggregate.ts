@@ -1,5 +1,5 @@
 import { col, sql, type RawBuilder } from '../../engines/index.js'
-import type { AggregateMetric, MetricContext } from './metric.js'
+import type { AggregateMetric, MetricContext, MetricRequest } from './metric.js'
 
 /** A number from an engine value (bigint, numeric string, number); null stays null. */
 export function toNumber(v: unknown): number | null {
@@ -32,11 +32,13 @@ export const columnStdev = (column: string) => columnAggregate('column.standard_
 export const columnNonNullCount = (column: string) => columnAggregate('column.non_null_count', column, (c) => sql`count(${c})`, Number)
 export const columnDistinctCount = (column: string) => columnAggregate('column.distinct_values.count', column, (c) => sql`count(distinct ${c})`, Number)
 
-/** Continuous quantiles (linear interpolation, as numpy's default and GX's SQL use). */
+/** Discrete quantiles (values of the column, as GX computes them on SQL engines). */
 export function columnQuantiles(column: string, quantiles: readonly number[]): AggregateMetric {
   return columnAggregate('column.quantile_values', column, (c, ctx) => {
-    if (ctx.engine === 'duckdb') return sql`quantile_cont(${c}, ${sql.val([...quantiles])}::double[])`
-    return sql`percentile_cont(${sql.val([...quantiles])}::double precision[]) within group (order by ${c})`
+    // One cast parameter per quantile: a bound JS array would be typed by its first element (0 → integer).
+    const qs = sql.join(quantiles.map((q) => sql`cast(${q} as double precision)`))
+    if (ctx.engine === 'duckdb') return sql`quantile_disc(${c}, [${qs}])`
+    return sql`percentile_disc(array[${qs}]) within group (order by ${c})`
   }, (v) => (Array.isArray(v) ? v.map(toNumber) : v === null ? null : [toNumber(v)]), { quantiles })
 }
 
@@ -54,4 +56,43 @@ export function columnDistinctValues(column: string): AggregateMetric {
     if (ctx.engine === 'duckdb') return sql`list(distinct ${c} order by ${c}) filter (where ${c} is not null)`
     return sql`array_agg(distinct ${c} order by ${c}) filter (where ${c} is not null)`
   }, (v) => (Array.isArray(v) ? v.map(scalar) : []))
+}
+
+/** One distinct value and how many rows hold it. */
+export interface ValueCount {
+  readonly value: unknown
+  readonly count: number
+}
+
+/** Orders values as GX lists them: numbers numerically, everything else by its text. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0
+}
+
+function sortedCounts(pairs: readonly ValueCount[]): ValueCount[] {
+  return [...pairs].sort((x, y) => compareValues(x.value, y.value))
+}
+
+/**
+ * The non-null values of a column with their counts, sorted by value. On DuckDB it is one more
+ * aggregate of the batch's single scan (`histogram`); PostgreSQL has no such aggregate, so there it
+ * is its own `GROUP BY` query.
+ */
+export function columnValueCounts(column: string, ctx: MetricContext): MetricRequest {
+  const name = 'column.value_counts'
+  if (ctx.engine === 'duckdb') {
+    return columnAggregate(name, column, (c) => sql`histogram(${c}) filter (where ${c} is not null)`, (raw) =>
+      sortedCounts(((raw as { key: unknown; value: unknown }[] | null) ?? []).map((e) => ({ value: scalar(e.key), count: Number(e.value) }))))
+  }
+  return {
+    shape: 'query',
+    name,
+    args: { column },
+    async run(scope) {
+      const rows = await scope.engine.query<{ v: unknown; n: unknown }>(
+        sql`select ${col(column)} as v, count(*) as n from ${scope.from} as t where ${col(column)} is not null group by 1`)
+      return sortedCounts(rows.map((r) => ({ value: scalar(r.v), count: Number(r.n) })))
+    },
+  }
 }

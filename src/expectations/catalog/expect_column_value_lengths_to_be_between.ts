@@ -1,0 +1,17 @@
+import { sql } from '../../engines/index.js'
+import { columnSchema, defineColumnMapExpectation } from '../define.js'
+import { asText } from '../metrics/column-map.js'
+import { boundsShape } from './shared.js'
+
+/** Each value's length (as text) is within [min_value, max_value]. */
+export const expectColumnValueLengthsToBeBetween = defineColumnMapExpectation({
+  type: 'expect_column_value_lengths_to_be_between',
+  kwargs: { column: columnSchema, ...boundsShape },
+  unexpected: (k) => {
+    const len = sql`length(${asText(k.column)})`
+    const parts = []
+    if (typeof k.min_value === 'number' || typeof k.min_value === 'string') parts.push(k.strict_min ? sql`${len} <= ${Number(k.min_value)}` : sql`${len} < ${Number(k.min_value)}`)
+    if (typeof k.max_value === 'number' || typeof k.max_value === 'string') parts.push(k.strict_max ? sql`${len} >= ${Number(k.max_value)}` : sql`${len} > ${Number(k.max_value)}`)
+    return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`
+  },
+})

@@ -1,0 +1,11 @@
+import { z } from 'zod'
+import { sql } from '../../engines/index.js'
+import { columnSchema, defineColumnMapExpectation } from '../define.js'
+import { asText } from '../metrics/column-map.js'
+
+/** Each value matches the SQL LIKE pattern `like_pattern`. */
+export const expectColumnValuesToMatchLikePattern = defineColumnMapExpectation({
+  type: 'expect_column_values_to_match_like_pattern',
+  kwargs: { column: columnSchema, like_pattern: z.string() },
+  unexpected: (k) => sql`not (${asText(k.column)} like ${k.like_pattern})`,
+})
