@@ -2,9 +2,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { basename, extname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { canonicalJson, Errors, newId, parseOrThrow, type Logger } from '../core/index.js'
+import type { Engine, Relation } from '../engines/index.js'
 import { metricsRepo, resultsRepo, type MetadataStore, type MetricRow, type ResultRow } from '../metadata/index.js'
 import { checkpointActionSchema, DEFAULT_ACTIONS, postWebhook, webhookFires, type ActionOutcome, type CheckpointAction } from './actions.js'
-import { batchSpecSchema, type BatchResolver } from './batch-spec.js'
+import { batchSpecSchema, type BatchResolver, type ResolvedBatch } from './batch-spec.js'
 import { writeDataDocs, type DocsResult } from './docs/data-docs.js'
 import type { ValidationResult, ValidationStatistics } from './formats/result.js'
 import { readSuite, type ExpectationConfig, type Suite } from './formats/suite.js'
@@ -102,6 +103,16 @@ export interface StoredResult {
   readonly result: ValidationResult
 }
 
+export interface CheckpointRunOptions {
+  /** Evaluation parameters for every validation (a validation's own win). */
+  readonly parameters?: Record<string, unknown>
+  /**
+   * Batches already resolved by the caller, one per validation, used instead of resolving each
+   * validation's `batch` spec (a gate validating exactly the rows it is about to write).
+   */
+  readonly batches?: readonly ResolvedBatch[]
+}
+
 export interface CheckpointServiceDeps {
   readonly store: MetadataStore
   readonly suites: SuiteStore
@@ -120,7 +131,7 @@ export interface CheckpointService {
   /** Reads `checkpoints/<name>.json`; not_found lists the known names. */
   load(name: string): Promise<CheckpointConfig>
   /** Runs a checkpoint (by name, or a config) and its actions. Bad batches or suites throw bad_input / not_found. */
-  runCheckpoint(checkpoint: string | CheckpointInput, options?: { parameters?: Record<string, unknown> }): Promise<CheckpointRun>
+  runCheckpoint(checkpoint: string | CheckpointInput, options?: CheckpointRunOptions): Promise<CheckpointRun>
   /** The newest stored run of `name`, or undefined before its first stored run. */
   latestCheckpointResult(name: string): Promise<LatestCheckpointResult | undefined>
   /** Stored results, newest first (of one checkpoint when `checkpoint` is given). */
@@ -170,8 +181,11 @@ export function createCheckpointService(deps: CheckpointServiceDeps): Checkpoint
     return { suite: readSuite(text, ref.path), version: saved.version }
   }
 
-  const runCheckpoint = async (checkpoint: string | CheckpointInput, options: { parameters?: Record<string, unknown> } = {}): Promise<CheckpointRun> => {
+  const runCheckpoint = async (checkpoint: string | CheckpointInput, options: CheckpointRunOptions = {}): Promise<CheckpointRun> => {
     const config = typeof checkpoint === 'string' ? await load(checkpoint) : parseOrThrow(checkpointSchema, checkpoint, 'checkpoint')
+    if (options.batches && options.batches.length !== config.validations.length) {
+      throw Errors.badInput(`checkpoint ${config.name}`, `${options.batches.length} batches given for ${config.validations.length} validations`)
+    }
     const actions = config.actions ?? DEFAULT_ACTIONS
     const runTime = clock()
     const runTimeIso = runTime.toISOString()
@@ -183,7 +197,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps): Checkpoint
     const resultRows: ResultRow[] = []
     for (const [i, v] of config.validations.entries()) {
       const where = `checkpoint ${config.name}: validations[${i}]`
-      const batch = await deps.resolveBatch(v.batch)
+      const batch = options.batches?.[i] ?? await deps.resolveBatch(v.batch)
       const { suite, version } = await loadSuite(v.suite, `${where}.suite`)
       const scope: HistoryScope = { batch: batch.description, runTime: runTimeIso }
       const outcome = await validate(await withHistory(suite, history, scope), { engine: batch.engine, relation: batch.relation, description: batch.description }, {
@@ -339,3 +353,31 @@ function historyRequests(e: ExpectationConfig, runTime: string): { expression: s
 }
 
 
+
+/**
+ * A materialization gate backed by checkpoints: `suiteFor(view, version)` names the suite attached to
+ * a feature view (asof.ts reads the view's `asof.suite` tag); with none attached the batch passes. The
+ * batch is validated as the checkpoint `materialize.<view>`, its result and metrics stored like any
+ * checkpoint's, and a failure refuses the batch. The signature is featurestore's MaterializationGate,
+ * restated here because expectations does not import featurestore.
+ */
+export function createSuiteGate(
+  checkpoints: Pick<CheckpointService, 'runCheckpoint'>,
+  suiteFor: (view: string, version: number) => Promise<string | undefined>,
+): (batch: { view: string; version: number; relation: Relation; engine: Engine }) => Promise<{ success: boolean; resultId?: string; message?: string }> {
+  return async ({ view, version, relation, engine }) => {
+    const suite = await suiteFor(view, version)
+    if (!suite) return { success: true }
+    const run = await checkpoints.runCheckpoint(
+      { name: `materialize.${view}`, validations: [{ batch: { type: 'feature_view', name: view, version }, suite }] },
+      { batches: [{ engine, relation, description: `feature_view:${view}@${version}` }] },
+    )
+    const [validation] = run.validations
+    const failed = validation?.result.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.expectation_config.type) ?? []
+    return {
+      success: run.success,
+      ...(run.result_ids[0] ? { resultId: run.result_ids[0] } : {}),
+      ...(run.success ? {} : { message: `suite ${suite} failed on ${view}@${version}: ${failed.join(', ')}` }),
+    }
+  }
+}

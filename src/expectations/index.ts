@@ -9,3 +9,15 @@ export * from './formats/result.js'
 export * from './formats/result-format.js'
 export { parseLenientJson, reviveFloats } from './formats/lenient-json.js'
 export { resolveParameters, type ParameterResolver } from './formats/parameters.js'
+export {
+  createCheckpointService, createSuiteGate, checkpointSchema,
+  type CheckpointService, type CheckpointServiceDeps, type CheckpointConfig, type CheckpointInput, type CheckpointRun,
+  type CheckpointRunOptions, type CheckpointValidation, type LatestCheckpointResult, type StoredResult,
+} from './checkpoint.js'
+export { batchSpecSchema, resolveStandardBatch, fileFormatOf, type BatchSpec, type BatchResolver, type ResolvedBatch } from './batch-spec.js'
+export { checkpointActionSchema, type CheckpointAction, type ActionOutcome } from './actions.js'
+export { createSuiteStore, parseSuiteRef, type SuiteStore, type StoredSuite, type SuiteSummary } from './suite-store.js'
+export { profileBatch, type ProfileOptions, type ProposedSuite } from './profiler.js'
+export { renderDataDocs, writeDataDocs, type DocsResult } from './docs/data-docs.js'
+export { storeHistoryReader, evaluateAnomaly, intervalCheck, anomalyRuleSchema, type AnomalyRule, type HistoryPoint } from './history.js'
+export { columnDrift, datasetDrift, defaultDriftTest, type ColumnDrift, type DatasetDrift, type DriftTest } from './metrics/drift.js'

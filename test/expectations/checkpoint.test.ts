@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from '../../src/engines/index.js'
 import { metricsRepo, openMetadataStore, type MetadataStore } from '../../src/metadata/index.js'
-import { createCheckpointService, type CheckpointService } from '../../src/expectations/checkpoint.js'
+import { createCheckpointService, createSuiteGate, type CheckpointService } from '../../src/expectations/checkpoint.js'
 import { createSuiteStore, type SuiteStore } from '../../src/expectations/suite-store.js'
 import { resolveStandardBatch } from '../../src/expectations/batch-spec.js'
 import { ENGINES, tempDir, type OpenedEngine } from '../helpers/engines.js'
@@ -163,6 +163,21 @@ for (const target of ENGINES) {
       await assert.rejects(checkpoints.runCheckpoint('missing'), (e: { kind?: string; message: string }) => e.kind === 'not_found' && /known: nightly/.test(e.message))
       await assert.rejects(checkpoints.runCheckpoint({ name: 'x', validations: [{ batch: { type: 'table', name: 'trips' }, suite: 'nope' }] }), (e: { kind?: string }) => e.kind === 'not_found')
       await assert.rejects(checkpoints.runCheckpoint({ name: 'x', validations: [{ batch: { type: 'table', name: 'trips' }, suite: 'small' }], actions: [{ type: 'webhook', url: 'ftp://x' }] } as never), (e: { kind?: string }) => e.kind === 'bad_input')
+    })
+
+    it('gates materialization with the suite attached to a feature view', async () => {
+      await rows(3)
+      await suites.save({ name: 'view_suite', expectations: [{ type: 'expect_column_values_to_be_between', kwargs: { column: 'fare', max_value: 11 } }] })
+      const gate = createSuiteGate(checkpoints, async (view) => (view === 'driver' ? 'view_suite' : undefined))
+      const batch = { view: 'driver', version: 2, engine: opened.engine, relation: { kind: 'table' as const, name: 'trips' } }
+      assert.deepEqual(await gate({ ...batch, view: 'unattached' }), { success: true })
+      const refused = await gate(batch) // fares 10, 11, 12: 12 > 11
+      assert.equal(refused.success, false)
+      assert.match(refused.message!, /suite view_suite failed on driver@2: expect_column_values_to_be_between/)
+      const stored = await checkpoints.result(refused.resultId!)
+      assert.deepEqual([stored.checkpoint, stored.batch], ['materialize.driver', 'feature_view:driver@2'])
+      await rows(2)
+      assert.equal((await gate(batch)).success, true)
     })
   })
 }
