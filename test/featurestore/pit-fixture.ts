@@ -91,11 +91,12 @@ function dtypeOf(v: ViewFixture, feature: string): string {
   return type === 'timestamp' ? 'timestamp' : type
 }
 
-async function loadTable(engine: Engine, table: string, v: ViewFixture): Promise<void> {
+/** (Re)creates a view's source table with the fixture's rows: property tests reuse one applied repo. */
+export async function loadTable(engine: Engine, table: string, v: ViewFixture): Promise<void> {
   const inferred = inferColumns(v.rows, table)
   const columns: ColumnSpec[] = inferred.map((c) => ({ name: c.name, type: isTimestampColumn(v, c.name) ? 'timestamp' : (v.types?.[c.name] ?? c.type) }))
   for (const [name, type] of Object.entries(v.types ?? {})) if (!columns.some((c) => c.name === name)) columns.push({ name, type })
-  await engine.createTable(table, columns)
+  await engine.createTable(table, columns, { replace: true })
   const rows = v.rows.map((r) => columns.map((c) => {
     const value = (r[c.name] ?? null) as Value
     return c.type === 'timestamp' && typeof value === 'string' ? normalizeTimestamp(value) : value

@@ -58,9 +58,15 @@ export function outputList(plan: RetrievalPlan, feature: (view: PlannedView, i: 
   return sql.join([...entityColumns, ...features])
 }
 
-/** `where` of a view's source rows: a timestamp is required; incomparable keys leave no rows. */
+/**
+ * `where` of a view's source rows: a timestamp and every join key are required (DuckDB's ASOF
+ * join puts null keys of a composite key in one partition, where they would match each other);
+ * incomparable keys leave no rows.
+ */
 export function sourceFilter(view: PlannedView): RawBuilder<unknown> {
-  return view.keysComparable ? sql`${sql.id('s')}.${sql.id(view.timestampColumn)} is not null` : sql`false`
+  if (!view.keysComparable) return sql`false`
+  const required = [view.timestampColumn, ...view.joinKeys.map((k) => k.sourceColumn)]
+  return sql.join(required.map((c) => sql`${sql.id('s')}.${sql.id(c)} is not null`), sql` and `)
 }
 
 /**
