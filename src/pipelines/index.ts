@@ -6,3 +6,4 @@ export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOpti
 export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
 export { cacheKey } from './cache.js'
 export { ModelRegistry, parseModelRef, WEBHOOK_EVENTS, type ModelRegistryOptions, type ModelRef, type ModelVersion, type NewModelVersion, type RegisteredModel, type ModelMetrics, type ModelLineage, type ModelSignature, type SignatureColumn, type TrainingMetadata, type Webhook, type WebhookEvent, type NewWebhook } from './models/model-registry.js'
+export { trainingTasks, TRAINING_PIPELINE_TEMPLATE, type TrainingDeps, type CheckpointOutcome } from './training/tasks.js'

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { initTf } from '../../src/pipelines/training/tf-backend.js'
 import { encodeLabels, encodeRows, fitPreprocessing, prepareSpecSchema } from '../../src/pipelines/training/prepare.js'
-import { loadModel, predictRows, serializeModel, trainSpecSchema, trainWithCheckpoints } from '../../src/pipelines/training/train.js'
+import { loadModel, predictRows, serializeModel, trainWithCheckpoints } from '../../src/pipelines/training/train.js'
+import { trainSpecSchema } from '../../src/pipelines/training/specs.js'
 import { evaluatePredictions } from '../../src/pipelines/training/evaluate.js'
 
 const tmp = tempDir()

@@ -1,7 +1,8 @@
 import type { Row } from '../../engines/index.js'
 import type { ModelMetrics } from '../models/model-registry.js'
-import { seededRandom, shuffled } from './prepare.js'
-import { predictRows, type ModelTask, type TrainedModel } from './train.js'
+import { encodedNames, seededRandom, shuffled } from './prepare.js'
+import type { ModelTask } from './specs.js'
+import { predictRows, type TrainedModel } from './train.js'
 
 /** Whether a larger value of a metric is better; the champion comparison needs the direction. */
 export const METRIC_DIRECTION: Record<string, 'higher' | 'lower'> = {
@@ -117,4 +118,11 @@ export function permutationImportance(m: TrainedModel, rows: readonly Row[], yTr
     out[c.name] = baseline - primaryScore(m.task, metricsFor(m.task, yTrue, predictRows(m, permuted)))
   })
   return out
+}
+
+/** Weight per encoded input of a model without hidden layers (linear or logistic regression). */
+export function linearWeights(m: TrainedModel): Record<string, number> | undefined {
+  if (m.model.layers.length !== 1) return undefined
+  const kernel = m.model.layers[0]!.getWeights()[0]!.dataSync()
+  return Object.fromEntries(encodedNames(m.preprocessing).map((name, i) => [name, kernel[i]!]))
 }

@@ -1,30 +1,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { Errors, hashValue, sha256, type Logger } from '../../core/index.js'
 import type { Row } from '../../engines/index.js'
 import type { ModelSignature } from '../models/model-registry.js'
 import { encodeRows, type Matrix, type Preprocessing } from './prepare.js'
+import type { ModelTask, TrainSpec } from './specs.js'
 import { tf } from './tf-backend.js'
-
-export const MODEL_TASKS = ['regression', 'binary_classification'] as const
-export type ModelTask = (typeof MODEL_TASKS)[number]
-
-/** The model and how to fit it: the `params:` of the train task. */
-export const trainSpecSchema = z.object({
-  task: z.enum(MODEL_TASKS),
-  /** Hidden layer widths; empty gives linear (regression) or logistic (classification) regression. */
-  hidden_units: z.array(z.number().int().positive()).default([]),
-  epochs: z.number().int().positive().default(20),
-  batch_size: z.number().int().positive().default(64),
-  learning_rate: z.number().positive().default(0.01),
-  optimizer: z.enum(['adam', 'sgd']).default('adam'),
-  /** Weights, optimizer state and epoch are saved every this many epochs. */
-  checkpoint_every: z.number().int().positive().default(1),
-  /** Seeds the weight initializers. */
-  seed: z.number().int().default(42),
-})
-export type TrainSpec = z.output<typeof trainSpecSchema>
 
 export interface TrainResult {
   model: tf.LayersModel

@@ -1,29 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import { z } from 'zod'
 import type { Row } from '../../engines/index.js'
 import type { ModelMetrics, SignatureColumn } from '../models/model-registry.js'
 import { evaluatePredictions, METRIC_DIRECTION } from './evaluate.js'
+import type { ValidateModelSpec } from './specs.js'
 import { predictRows, type TrainedModel } from './train.js'
-
-/** The gate a model passes before it is registered: the `params:` of the validate_model task. */
-export const validateModelSpecSchema = z.object({
-  /** Bounds on the candidate's overall metrics: `{r2: {min: 0.5}, mae: {max: 0.1}}`. */
-  thresholds: z.record(z.string(), z.object({ min: z.number().optional(), max: z.number().optional() })).default({}),
-  /** The comparison with the current champion, evaluated on this run's test split. */
-  champion: z.object({
-    alias: z.string().min(1).default('champion'),
-    /** How much worse than the champion (absolute, in the metric's unit) still passes. */
-    tolerance: z.number().nonnegative().default(0.01),
-    /** Metrics compared; every metric both models report when omitted. */
-    metrics: z.array(z.string()).optional(),
-    /** Also compare on every slice value. */
-    slices: z.boolean().default(true),
-  }).prefault({}),
-  /** p95 of single-row prediction time must stay within this, in milliseconds. */
-  latency_budget_ms: z.number().positive().default(50),
-  latency_samples: z.number().int().positive().default(50),
-})
-export type ValidateModelSpec = z.output<typeof validateModelSpecSchema>
 
 export interface ModelCheck {
   name: string

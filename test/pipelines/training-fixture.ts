@@ -1,0 +1,71 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { seededRandom } from '../../src/pipelines/training/prepare.js'
+
+export const TEMPLATE = resolve(import.meta.dirname, '..', '..', 'src', 'pipelines', 'training', 'training-pipeline.yaml')
+const CITIES = ['Austin', 'Boston', 'Chicago']
+
+/**
+ * A small driver repo for the training pipeline: hourly driver stats (CSV), entity rows whose
+ * label `trip_completed` follows conv_rate (so a model can learn it), a city to slice by, the
+ * template pipeline with tiny epochs, and a suite for the training data's checkpoint.
+ */
+export function writeTrainingRepo(dir: string, options: { drivers?: number; hours?: number; epochs?: number; checkpointEvery?: number; suiteMaxConvRate?: number } = {}): void {
+  const drivers = options.drivers ?? 30
+  const hours = options.hours ?? 24
+  const random = seededRandom(11)
+  mkdirSync(join(dir, 'data'), { recursive: true })
+  mkdirSync(join(dir, 'pipelines'), { recursive: true })
+  mkdirSync(join(dir, 'suites'), { recursive: true })
+  const start = Date.UTC(2024, 0, 1)
+  const stats: string[] = ['driver_id,event_timestamp,created,conv_rate,acc_rate,avg_daily_trips']
+  const statsV2: string[] = [stats[0]!]
+  const entities: string[] = ['driver_id,event_timestamp,city,trip_completed']
+  for (let d = 0; d < drivers; d++) {
+    for (let h = 0; h < hours; h++) {
+      const ts = new Date(start + h * 3600_000).toISOString()
+      const conv = Math.round(random() * 1e6) / 1e6
+      const acc = Math.round(random() * 1e6) / 1e6
+      const trips = Math.floor(random() * 1000)
+      stats.push(`${1000 + d},${ts},${ts},${conv},${acc},${trips}`)
+      statsV2.push(`${1000 + d},${ts},${ts},${conv * 10},${acc},${trips}`)
+      if (random() < 0.6) {
+        const label = (conv > 0.5) !== (random() < 0.05) ? 1 : 0
+        entities.push(`${1000 + d},${new Date(start + h * 3600_000 + 600_000).toISOString()},${CITIES[d % CITIES.length]},${label}`)
+      }
+    }
+  }
+  writeFileSync(join(dir, 'data', 'driver_stats.csv'), `${stats.join('\n')}\n`)
+  writeFileSync(join(dir, 'data', 'driver_stats_v2.csv'), `${statsV2.join('\n')}\n`)
+  writeFileSync(join(dir, 'data', 'driver_entities.csv'), `${entities.join('\n')}\n`)
+  writeFileSync(join(dir, 'asof.yaml'), 'project: training_test\n')
+  writeRepoDefinition(dir, 'data/driver_stats.csv')
+  writeFileSync(join(dir, 'suites', 'training_data.json'), JSON.stringify({
+    name: 'training_data',
+    expectations: [
+      { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'trip_completed' } },
+      { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', min_value: 0, max_value: options.suiteMaxConvRate ?? 1 } },
+    ],
+  }))
+  const pipeline = parseYaml(readFileSync(TEMPLATE, 'utf8'))
+  pipeline.params = { ...pipeline.params, entities: 'data/driver_entities.csv', epochs: options.epochs ?? 4 }
+  const task = (id: string) => pipeline.tasks.find((t: { id: string }) => t.id === id)
+  task('prepare').params.slice_column = 'city'
+  task('train').params.hidden_units = [4]
+  task('train').params.checkpoint_every = options.checkpointEvery ?? 1
+  task('train').params.learning_rate = 0.05
+  writeFileSync(join(dir, 'pipelines', 'training.yaml'), stringifyYaml(pipeline))
+}
+
+/** (Re)writes the feature repo's definition with the driver view reading `statsPath`. */
+export function writeRepoDefinition(dir: string, statsPath: string): void {
+  writeFileSync(join(dir, 'driver_repo.yaml'), stringifyYaml({
+    entities: [{ name: 'driver', join_keys: ['driver_id'] }],
+    sources: [{ name: 'driver_stats_source', kind: 'file', path: statsPath, timestamp_field: 'event_timestamp', created_timestamp_column: 'created' }],
+    feature_views: [{
+      name: 'driver_hourly_stats', entities: ['driver'], ttl: '2d', source: 'driver_stats_source',
+      schema: [{ name: 'conv_rate', dtype: 'float64' }, { name: 'acc_rate', dtype: 'float64' }, { name: 'avg_daily_trips', dtype: 'int64' }],
+    }],
+  }))
+}
