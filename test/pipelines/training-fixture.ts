@@ -18,6 +18,7 @@ export function writeTrainingRepo(dir: string, options: { drivers?: number; hour
   mkdirSync(join(dir, 'data'), { recursive: true })
   mkdirSync(join(dir, 'pipelines'), { recursive: true })
   mkdirSync(join(dir, 'suites'), { recursive: true })
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true })
   const start = Date.UTC(2024, 0, 1)
   const stats: string[] = ['driver_id,event_timestamp,created,conv_rate,acc_rate,avg_daily_trips']
   const statsV2: string[] = [stats[0]!]
@@ -47,6 +48,11 @@ export function writeTrainingRepo(dir: string, options: { drivers?: number; hour
       { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'trip_completed' } },
       { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', min_value: 0, max_value: options.suiteMaxConvRate ?? 1 } },
     ],
+  }))
+  // The batch is a placeholder: the validate task replaces it with the extracted dataset.
+  writeFileSync(join(dir, 'checkpoints', 'training_data.json'), JSON.stringify({
+    name: 'training_data',
+    validations: [{ batch: { type: 'dataset', path: 'data/placeholder.parquet' }, suite: { path: 'suites/training_data.json' } }],
   }))
   const pipeline = parseYaml(readFileSync(TEMPLATE, 'utf8'))
   pipeline.params = { ...pipeline.params, entities: 'data/driver_entities.csv', epochs: options.epochs ?? 4 }

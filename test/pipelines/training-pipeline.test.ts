@@ -1,15 +1,16 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
-import { createLogger, hashFile, newId } from '../../src/core/index.js'
+import { createLogger, hashFile } from '../../src/core/index.js'
 import { DuckDbEngine } from '../../src/engines/index.js'
 import { openMetadataStore, resultsRepo } from '../../src/metadata/index.js'
 import { createFeatureStore } from '../../src/featurestore/index.js'
-import { readSuite, validate } from '../../src/expectations/index.js'
+import { createCheckpointService, createSuiteStore, resolveStandardBatch } from '../../src/expectations/index.js'
 import { ModelRegistry, PipelineRunner, TaskRegistry, loadPipelines } from '../../src/pipelines/index.js'
 import { trainingTasks } from '../../src/pipelines/training/tasks.js'
+import { datasetCheckpointRunner } from '../../src/pipelines/training/checkpoint-gate.js'
 import { writeRepoDefinition, writeTrainingRepo } from './training-fixture.js'
 
 const log = createLogger('silent')
@@ -19,15 +20,16 @@ async function compose(dir: string) {
   const metadata = await openMetadataStore(engine)
   const featureStore = createFeatureStore({ metadata, duckdb: engine, repoDir: dir, log })
   const models = new ModelRegistry(metadata, { log })
+  const checkpoints = createCheckpointService({
+    store: metadata, suites: createSuiteStore(metadata), repoDir: dir, docsDir: join(dir, '.asof', 'docs'), log,
+    resolveBatch: async (spec) => {
+      if (spec.type === 'feature_view') throw new Error('this test validates datasets only')
+      return resolveStandardBatch(spec, { duckdb: engine }, dir)!
+    },
+  })
   const tasks = new TaskRegistry(trainingTasks({
     featureStore, models, duckdb: engine,
-    async runCheckpoint(name, batch) {
-      const suite = readSuite(readFileSync(join(dir, 'suites', `${name}.json`), 'utf8'))
-      const { result } = await validate(suite, { engine, relation: { kind: 'file', path: batch.path, format: 'parquet' }, description: batch.description })
-      const id = newId('res_')
-      await resultsRepo.insertResult(metadata.db, { id, checkpoint: name, run_id: newId('vr_'), suite_name: suite.name, suite_version: null, batch: batch.description, success: result.success, result: JSON.stringify(result), run_time: new Date().toISOString() })
-      return { success: result.success, resultIds: [id], summary: `${result.statistics.unsuccessful_expectations} of ${result.statistics.evaluated_expectations} expectations failed` }
-    },
+    runCheckpoint: datasetCheckpointRunner(checkpoints),
   }))
   const runner = new PipelineRunner({ metadata, tasks, home: join(dir, '.asof'), log })
   return { engine, metadata, featureStore, models, runner, close: () => engine.close() }
@@ -103,7 +105,7 @@ describe('training pipeline end to end (DuckDB)', () => {
     assert.equal(states.validate, 'failed')
     for (const t of ['prepare', 'train', 'evaluate', 'validate_model', 'register']) assert.equal(states[t], 'upstream_failed', t)
     const why = summary.tasks.find((t) => t.task_id === 'validate')!.error ?? ''
-    assert.match(why, /checkpoint training_data failed on the training dataset: 1 of 1 expectations failed/)
+    assert.match(why, /checkpoint training_data failed on the training dataset: suite training_data: 1 of 1 expectations failed/)
     assert.equal((await asof.models.search({ name: 'driver_trip_model' })).length, before)
     assert.equal(existsSync(join(repo.dir, '.asof', 'artifacts', 'training', summary.run.id, 'train')), false)
   })

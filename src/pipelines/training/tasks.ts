@@ -43,8 +43,8 @@ export interface CheckpointOutcome {
 export interface TrainingDeps {
   /** Point-in-time retrieval and feature-view versions (asof.featureStore). */
   featureStore: DatasetFeatureStore
-  /** Runs a named checkpoint on a Parquet file (asof.checkpoints): the data-quality gate. */
-  runCheckpoint(name: string, batch: { path: string; description: string }): Promise<CheckpointOutcome>
+  /** Runs a named checkpoint on a Parquet file (asof.checkpoints, through `datasetCheckpointRunner`): the data-quality gate. */
+  runCheckpoint(name: string, batch: { path: string }): Promise<CheckpointOutcome>
   models: ModelRegistry
   /** Reads the dataset Parquet files. */
   duckdb: Engine
@@ -128,7 +128,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     // A gate: the suite or the data may have changed since an earlier run with the same params.
     cacheable: false,
     async run(ctx, p) {
-      const outcome = await deps.runCheckpoint(p.checkpoint, { path: p.dataset.path, description: `training dataset ${p.dataset.name} sha256:${p.dataset.sha256}` })
+      const outcome = await deps.runCheckpoint(p.checkpoint, { path: p.dataset.path })
       if (!outcome.success) throw Errors.gateFailed(`checkpoint ${p.checkpoint} failed on the training dataset`, `${outcome.summary} (results: ${outcome.resultIds.join(', ')})`)
       ctx.log.info({ checkpoint: p.checkpoint, results: outcome.resultIds }, 'training data passed its checkpoint')
       return { checkpoint: p.checkpoint, success: true, result_ids: outcome.resultIds }
