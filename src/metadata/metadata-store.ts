@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { FileMigrationProvider, Migrator, type Kysely } from 'kysely'
 import { AsofError } from '../core/index.js'
-import type { Engine } from '../engines/index.js'
+import type { Engine, PostgresEngine } from '../engines/index.js'
 import type { MetadataSchema } from './schema.js'
 
 /**
@@ -26,6 +26,9 @@ export async function openMetadataStore(engine: Engine): Promise<MetadataStore> 
     provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
     migrationTableName: 'asof_migration',
     migrationLockTableName: 'asof_migration_lock',
+    // kysely looks its own tables up by name across schemas; pin them to the engine's schema so
+    // a database holding several asof schemas (tests, tenants) migrates each one on its own.
+    migrationTableSchema: engine.kind === 'postgres' ? (engine as PostgresEngine).schema : undefined,
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
