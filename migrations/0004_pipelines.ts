@@ -3,6 +3,12 @@ import type { Kysely } from 'kysely'
 /**
  * Pipelines: runs keyed by (pipeline, logical_date) — the unique key is also how scheduler replicas
  * claim a tick exactly once — their task instances, and the scheduler's and sensors' memory.
+ *
+ * pipeline_task_runs has no primary key or index on purpose: its rows are updated on every state
+ * change, and DuckDB's ART indexes on such a table came back inconsistent after a kill -9 and WAL
+ * replay ("Failed to delete all rows from index"). (run_id, task_id, map_index) is unique by
+ * construction: instances are inserted only by the worker holding the claim on the run or on the
+ * mapped task, after checking which exist.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -38,9 +44,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('claimed_by', 'text')
     .addColumn('started_at', 'timestamptz')
     .addColumn('ended_at', 'timestamptz')
-    .addPrimaryKeyConstraint('pipeline_task_runs_pk', ['run_id', 'task_id', 'map_index'])
     .execute()
-  await db.schema.createIndex('pipeline_task_runs_cache_idx').on('pipeline_task_runs').columns(['cache_key', 'ended_at']).execute()
   await db.schema
     .createTable('pipeline_schedule_state')
     .addColumn('pipeline', 'text', (c) => c.primaryKey())

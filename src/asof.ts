@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { createLogger, type AsofConfig, type Logger } from './core/index.js'
 import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
 import { openMetadataStore, type MetadataStore } from './metadata/index.js'
-import { ModelRegistry } from './pipelines/index.js'
+import { ModelRegistry, PipelinesService } from './pipelines/index.js'
 
 /**
  * The composition root: builds the engines, the metadata store and every service from one
@@ -23,6 +23,8 @@ export interface Asof {
   readonly postgres?: PostgresEngine
   /** The model registry (versions, aliases, tags, lineage, webhooks). */
   readonly models: ModelRegistry
+  /** Pipelines: definitions in `<repo>/pipelines`, runs, resume, backfill, the scheduler. */
+  readonly pipelines: PipelinesService
   close(): Promise<void>
 }
 
@@ -52,6 +54,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       duckdb,
       postgres,
       models: new ModelRegistry(metadata, { log }),
+      pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log }),
       close: async () => {
         for (const close of closers.reverse()) await close()
       },

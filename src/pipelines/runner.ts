@@ -1,10 +1,11 @@
 import { join } from 'node:path'
 import { Errors, newId, normalizeTimestamp, parseOrThrow, type Logger } from '../core/index.js'
-import { runsRepo, type MetadataStore, type RunRow, type RunTrigger, type TaskKey, type TaskRunRow, type TaskState } from '../metadata/index.js'
+import type { Kysely } from '../engines/index.js'
+import { runsRepo, type MetadataSchema, type MetadataStore, type RunRow, type RunTrigger, type TaskKey, type TaskRunRow, type TaskState } from '../metadata/index.js'
 import { artifactStore, artifactsIntact } from './artifacts.js'
 import { cacheKey, cacheNotBefore } from './cache.js'
 import { pipelineHash, topologicalOrder, type PipelineSpec, type TaskSpec } from './definition.js'
-import { nextTick } from './schedule/cron.js'
+import { intervalFor } from './schedule/backfill.js'
 import { backoffSeconds, isFinal, runSucceeded, triggerDecision } from './task-state.js'
 import { lookup, renderTemplate } from './template.js'
 import type { DataInterval, JsonValue, TaskContext, TaskRegistry } from './task.js'
@@ -78,7 +79,7 @@ export class PipelineRunner {
     this.checkTaskTypes(p)
     const now = this.now()
     const logicalDate = normalizeTimestamp(o.logicalDate ?? now.toISOString(), 'logical date')
-    const interval = o.dataInterval ?? defaultInterval(p, logicalDate)
+    const interval = o.dataInterval ?? intervalFor(p, new Date(logicalDate))
     const unknown = Object.keys(o.params ?? {}).filter((k) => !(k in p.params))
     if (unknown.length) throw Errors.notFound(`pipeline ${p.name}: --param`, unknown[0]!, Object.keys(p.params))
     return {
@@ -115,15 +116,15 @@ export class PipelineRunner {
 
   /**
    * Claims a run for (pipeline, logical date) only if that date has none yet: true when this
-   * caller won (the scheduler's exactly-once tick). The task instances are created with it.
+   * caller won (the scheduler's exactly-once tick). The task instances are created with it, inside
+   * `tx` when given (to commit together with the caller's own claim).
    */
-  async claimRun(p: PipelineSpec, o: StartRunOptions): Promise<RunRow | undefined> {
+  async claimRun(p: PipelineSpec, o: StartRunOptions, tx?: Kysely<MetadataSchema>): Promise<RunRow | undefined> {
+    if (!tx) return this.options.metadata.transaction((t) => this.claimRun(p, o, t))
     const run = this.newRun(p, o)
-    return this.options.metadata.transaction(async (tx) => {
-      if (!(await runsRepo.claimRun(tx, run))) return undefined
-      await runsRepo.insertTaskRuns(tx, p.tasks.map((t) => pendingRow(run.id, t.id, WHOLE_TASK)))
-      return run
-    })
+    if (!(await runsRepo.claimRun(tx, run))) return undefined
+    await runsRepo.insertTaskRuns(tx, p.tasks.map((t) => pendingRow(run.id, t.id, WHOLE_TASK)))
+    return run
   }
 
   /** Creates a run and executes it to the end. */
@@ -353,12 +354,6 @@ export class PipelineRunner {
     await runsRepo.updateRun(db, runId, { state, note, ended_at: state === 'running' ? null : this.now().toISOString() })
     return { run: await this.getRun(runId), tasks }
   }
-}
-
-function defaultInterval(p: PipelineSpec, logicalDate: string): DataInterval {
-  if (!p.schedule) return { start: logicalDate, end: logicalDate }
-  const next = nextTick(p.schedule, new Date(logicalDate))
-  return { start: logicalDate, end: next ? next.toISOString() : logicalDate }
 }
 
 function pendingRow(runId: string, taskId: string, mapIndex: number): TaskRunRow {

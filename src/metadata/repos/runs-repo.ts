@@ -104,12 +104,15 @@ export async function updateRun(db: Db, id: string, patch: Partial<Pick<RunRow, 
   await db.updateTable('pipeline_runs').set(patch).where('id', '=', id).execute()
 }
 
-/** Adds task instances that do not exist yet (expanding a mapped task twice is harmless). */
+/**
+ * Adds the task instances that do not exist yet (expanding a mapped task again after a crash is
+ * harmless). Callers hold the claim on the run or the mapped task, so no one inserts concurrently.
+ */
 export async function insertTaskRuns(db: Db, rows: readonly TaskRunRow[]): Promise<void> {
-  for (const row of rows) {
-    await db.insertInto('pipeline_task_runs').values(row)
-      .onConflict((oc) => oc.columns(['run_id', 'task_id', 'map_index']).doNothing()).execute()
-  }
+  if (rows.length === 0) return
+  const existing = new Set((await listTaskRuns(db, rows[0]!.run_id)).map((r) => `${r.task_id}#${r.map_index}`))
+  const missing = rows.filter((r) => !existing.has(`${r.task_id}#${r.map_index}`))
+  if (missing.length) await db.insertInto('pipeline_task_runs').values(missing).execute()
 }
 
 export function listTaskRuns(db: Db, runId: string): Promise<TaskRunRow[]> {

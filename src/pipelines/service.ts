@@ -1,0 +1,123 @@
+import { Errors, type Logger } from '../core/index.js'
+import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
+import { BUILTIN_TASKS } from './builtin-tasks.js'
+import { loadPipelines, type PipelineSpec } from './definition.js'
+import { PipelineRunner, type RunSummary } from './runner.js'
+import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
+import { Scheduler } from './schedule/scheduler.js'
+import { TaskRegistry, type JsonValue } from './task.js'
+
+export interface PipelinesServiceOptions {
+  metadata: MetadataStore
+  /** The feature repo: pipelines are read from `<repoDir>/pipelines`, sensor paths are relative to it. */
+  repoDir: string
+  /** `.asof`: artifacts and task scratch space live under it. */
+  home: string
+  log: Logger
+  /** Task types beyond the built-in ones (training, validation…). */
+  tasks?: TaskRegistry
+  now?: () => Date
+  sleep?: (ms: number) => Promise<void>
+}
+
+export interface RunRequest {
+  params?: Record<string, JsonValue>
+  logicalDate?: string
+  /** False: no task of this run reuses cached outputs. */
+  cache?: boolean
+}
+
+export interface BackfillRequest {
+  from: string
+  to: string
+  /** Also re-run dates whose run already succeeded (Airflow's `--reset-dagruns`). */
+  rerunSucceeded?: boolean
+  cache?: boolean
+}
+
+export interface BackfillResult {
+  runs: RunSummary[]
+  /** Logical dates left alone because their run had succeeded. */
+  skipped: string[]
+}
+
+/** The pipelines service the CLI and the API call: list, run, resume, backfill, runs, show, scheduler. */
+export class PipelinesService {
+  /** Task types pipelines can `use`; services register theirs here when asof opens. */
+  readonly tasks: TaskRegistry
+  readonly runner: PipelineRunner
+
+  constructor(private readonly options: PipelinesServiceOptions) {
+    this.tasks = options.tasks ?? new TaskRegistry()
+    for (const t of BUILTIN_TASKS) if (!this.tasks.get(t.name)) this.tasks.register(t)
+    this.runner = new PipelineRunner({
+      metadata: options.metadata, tasks: this.tasks, home: options.home, log: options.log, now: options.now, sleep: options.sleep,
+    })
+  }
+
+  /** Every pipeline in the repo, read fresh (definitions change while a server runs). */
+  list(): PipelineSpec[] {
+    return loadPipelines(this.options.repoDir)
+  }
+
+  get(name: string): PipelineSpec {
+    const all = this.list()
+    const p = all.find((x) => x.name === name)
+    if (!p) throw Errors.notFound('pipeline', name, all.map((x) => x.name))
+    return p
+  }
+
+  /** Runs a pipeline now (logical date: now, or the given one, replacing that date's earlier run). */
+  run(name: string, request: RunRequest = {}): Promise<RunSummary> {
+    return this.runner.run(this.get(name), { ...request, trigger: 'manual' })
+  }
+
+  resume(runId: string): Promise<RunSummary> {
+    return this.runner.resume(runId)
+  }
+
+  /**
+   * Runs every logical date of the schedule from `from` to `to` (inclusive), oldest first. Dates
+   * whose run already succeeded are skipped unless `rerunSucceeded`; others are replaced.
+   */
+  async backfill(name: string, request: BackfillRequest): Promise<BackfillResult> {
+    const p = this.get(name)
+    const result: BackfillResult = { runs: [], skipped: [] }
+    for (const date of backfillDates(p, request.from, request.to)) {
+      const logicalDate = isoDate(date)
+      const existing = await runsRepo.findRun(this.options.metadata.db, p.name, logicalDate)
+      if (existing?.state === 'success' && !request.rerunSucceeded) {
+        result.skipped.push(logicalDate)
+        continue
+      }
+      result.runs.push(await this.runner.run(p, { logicalDate, dataInterval: intervalFor(p, date), trigger: 'backfill', cache: request.cache }))
+    }
+    return result
+  }
+
+  /** Runs, newest logical date first. */
+  runs(filter: { pipeline?: string; limit?: number } = {}): Promise<RunRow[]> {
+    return runsRepo.listRuns(this.options.metadata.db, filter)
+  }
+
+  /** A run with its task instances. */
+  async show(runId: string): Promise<RunSummary> {
+    const run = await this.runner.getRun(runId)
+    return { run, tasks: await runsRepo.listTaskRuns(this.options.metadata.db, runId) }
+  }
+
+  /** A scheduler over this repo's pipelines; call `start()` to tick with node-cron, or `tick()` yourself. */
+  scheduler(options: { now?: () => Date; pollSeconds?: number } = {}): Scheduler {
+    return new Scheduler({
+      metadata: this.options.metadata, runner: this.runner, pipelines: () => this.list(),
+      repoDir: this.options.repoDir, log: this.options.log, now: options.now ?? this.options.now, pollSeconds: options.pollSeconds,
+    })
+  }
+}
+
+/** Starts the scheduler of an open asof's pipelines service (used by `asof pipeline scheduler` and `asof serve`). */
+export function startScheduler(service: PipelinesService, options: { pollSeconds?: number } = {}): Scheduler {
+  const scheduler = service.scheduler(options)
+  scheduler.start()
+  return scheduler
+}
