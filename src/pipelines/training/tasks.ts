@@ -83,9 +83,7 @@ function toJson(value: unknown): string {
 }
 
 async function loadTrained(ref: ArtifactRef): Promise<TrainedModel> {
-  const { initTf, loadModel } = await tfSteps()
-  await initTf()
-  return loadModel(ref.path)
+  return (await tfSteps()).loadModel(ref.path)
 }
 
 const validateParams = z.object({ checkpoint: z.string().min(1), dataset: artifactRef })

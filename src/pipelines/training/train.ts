@@ -5,7 +5,7 @@ import type { Row } from '../../engines/index.js'
 import type { ModelSignature } from '../models/model-registry.js'
 import { encodeRows, type Matrix, type Preprocessing } from './prepare.js'
 import type { ModelTask, TrainSpec } from './specs.js'
-import { tf } from './tf-backend.js'
+import { initTf, tf } from './tf-backend.js'
 
 export interface TrainResult {
   model: tf.LayersModel
@@ -63,6 +63,7 @@ interface CheckpointHeader {
 export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult> {
   const { spec, x, y } = o
   if (x.rows !== y.length) throw new Error(`train: ${x.rows} input rows but ${y.length} labels`)
+  await initTf(o.log)
   const key = hashValue({ spec: { ...spec, checkpoint_every: undefined }, rows: x.rows, cols: x.cols, x: sha256(bytesOf(x.data)), y: sha256(bytesOf(y)) })
   const model = buildModel(spec, x.cols)
   const path = join(o.checkpointDir, CHECKPOINT_FILE)
@@ -212,6 +213,7 @@ function concatWeightData(data: tf.io.WeightData | undefined): Uint8Array {
 
 /** Loads a model file written by `serializeModel`. */
 export async function loadModel(path: string): Promise<TrainedModel> {
+  await initTf()
   const { header, body } = unpackBinary<ModelFileHeader>(await readFile(path))
   if (header.format !== MODEL_FORMAT) throw Errors.badInput(path, `not an asof model file (format ${JSON.stringify(header.format)})`)
   const weights = body.buffer.slice(body.byteOffset, body.byteOffset + header.weightBytes)
