@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { createLogger, type AsofConfig, type Logger } from './core/index.js'
 import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
 import { openMetadataStore, type MetadataStore } from './metadata/index.js'
+import { createFeatureStore, createOnlineService, type FeatureStore, type OnlineService } from './featurestore/index.js'
 import { ModelRegistry, PipelinesService } from './pipelines/index.js'
 
 /**
@@ -25,6 +26,10 @@ export interface Asof {
   readonly models: ModelRegistry
   /** Pipelines: definitions in `<repo>/pipelines`, runs, resume, backfill, the scheduler. */
   readonly pipelines: PipelinesService
+  /** Feature definitions, the versioned registry and point-in-time retrieval. */
+  readonly featureStore: FeatureStore
+  /** Materialization, online reads (Feast's `/get-online-features`) and pushes. */
+  readonly online: OnlineService
   close(): Promise<void>
 }
 
@@ -46,6 +51,8 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     }
     closers.push(() => duckdb.close())
     const metadata = await openMetadataStore(metadataEngine)
+    const featureStore = createFeatureStore({ metadata, duckdb, postgres, repoDir: config.repoDir, log })
+    closers.push(() => featureStore.close())
     return {
       config,
       log,
@@ -55,6 +62,8 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       postgres,
       models: new ModelRegistry(metadata, { log }),
       pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log }),
+      featureStore,
+      online: createOnlineService({ featureStore, metadata, log }),
       close: async () => {
         for (const close of closers.reverse()) await close()
       },

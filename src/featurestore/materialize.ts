@@ -141,15 +141,15 @@ async function materializeView(deps: MaterializeDeps, resolved: ResolvedView, st
 }
 
 /**
- * The batch a materialization writes: per entity, the latest source row in the window.
+ * The batch a materialization writes: per entity, the latest source row in the window. Written
+ * with DISTINCT ON (both engines have it) rather than `row_number() … = 1`, which DuckDB 1.4's
+ * top-n-window optimizer fails on when the timestamp has a range filter.
  *
  * @example
- * select "driver_id", "conv_rate", "event_timestamp", "created" from (
- *   select src."driver_id" as "driver_id", src."conv_rate" as "conv_rate", src."event_timestamp" as "event_timestamp", src."created" as "created",
- *     row_number() over (partition by src."driver_id" order by src."event_timestamp" desc, src."created" desc nulls last) as asof_rank
- *   from read_parquet($1) as src
- *   where src."event_timestamp" >= cast($2 as timestamptz) and src."event_timestamp" <= cast($3 as timestamptz) and src."driver_id" is not null
- * ) as ranked where asof_rank = 1
+ * select distinct on (src."driver_id") src."driver_id" as "driver_id", src."conv_rate" as "conv_rate", src."event_timestamp" as "event_timestamp"
+ * from read_parquet($1) as src
+ * where src."event_timestamp" >= cast($2 as timestamptz) and src."event_timestamp" <= cast($3 as timestamptz) and src."driver_id" is not null
+ * order by src."driver_id", src."event_timestamp" desc
  */
 export function latestRowsQuery(spec: StoredFeatureView, from: RawBuilder<unknown>, start: bigint | null, end: bigint): RawBuilder<unknown> {
   const sourceColumnOf = reverseFieldMapping(spec.source.field_mapping)
@@ -165,20 +165,19 @@ export function latestRowsQuery(spec: StoredFeatureView, from: RawBuilder<unknow
     if (columns.has(c) && columns.get(c) !== c) throw Errors.badInput(`feature view ${spec.name}`, `feature ${c} is named like the source's timestamp column ${c} but reads another column`)
     columns.set(c, c)
   }
-  const outputs = [...columns].map(([name, column]): [string, RawBuilder<unknown>] => [name, src(column)])
-  const order = created ? sql`${ts} desc, ${src(created)} desc nulls last` : sql`${ts} desc`
-  const partition = spec.join_keys.length ? sql`partition by ${sql.join(spec.join_keys.map((k) => src(sourceColumnOf(k))))}` : sql``
+  const keys = spec.join_keys.map((k) => src(sourceColumnOf(k)))
+  const latestFirst = created ? [sql`${ts} desc`, sql`${src(created)} desc nulls last`] : [sql`${ts} desc`]
   const conditions = [
     ...(start !== null ? [sql`${ts} >= cast(${formatMicros(start)} as timestamptz)`] : []),
     sql`${ts} <= cast(${formatMicros(end)} as timestamptz)`,
-    ...spec.join_keys.map((k) => sql`${src(sourceColumnOf(k))} is not null`),
+    ...keys.map((k) => sql`${k} is not null`),
   ]
-  return sql`select ${sql.join(outputs.map(([name]) => sql.id(name)))} from (
-    select ${sql.join(outputs.map(([name, expr]) => sql`${expr} as ${sql.id(name)}`))},
-      row_number() over (${partition} order by ${order}) as asof_rank
-    from ${from} as src
-    where ${sql.join(conditions, sql` and `)}
-  ) as ranked where asof_rank = 1`
+  const select = sql.join([...columns].map(([name, column]) => sql`${src(column)} as ${sql.id(name)}`))
+  const where = sql.join(conditions, sql` and `)
+  // A view without entities has one "entity": its latest row overall.
+  return keys.length
+    ? sql`select distinct on (${sql.join(keys)}) ${select} from ${from} as src where ${where} order by ${sql.join([...keys, ...latestFirst])}`
+    : sql`select ${select} from ${from} as src where ${where} order by ${sql.join(latestFirst)} limit 1`
 }
 
 /**
