@@ -1,7 +1,8 @@
+import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
 import { latestPerKey, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
-import { readView, upsertOnlineRows } from './online-table.js'
+import { readView, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
  * The embedded online store: a table in the DuckDB file, read through an in-process cache.
@@ -16,7 +17,7 @@ export class DuckDbOnlineStore implements OnlineStore {
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
     const latest = latestPerKey(records)
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, this.project, ref, latest, now))
+    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromJson, this.project, ref, latest, now))
     this.cache.applyCommitted(viewKey(ref), latest)
     return { written }
   }
@@ -31,6 +32,17 @@ export class DuckDbOnlineStore implements OnlineStore {
     return out
   }
 }
+
+/**
+ * Rows travel as one JSON parameter that DuckDB's `from_json` unnests: 100k rows take about a
+ * second, against about three for one list parameter per column (DuckDB builds list
+ * parameters value by value) and minutes for a parameter per value.
+ */
+const rowsFromJson: RowsSource = (rows) => sql`(
+  select r.entity_key, r.feature_values, r.event_ts_us, r.created_ts_us
+  from (select unnest(from_json(${JSON.stringify(rows)}, ${ROW_TYPE})) as r)
+)`
+const ROW_TYPE = '[{"entity_key":"VARCHAR","feature_values":"VARCHAR","event_ts_us":"BIGINT","created_ts_us":"BIGINT"}]'
 
 function viewKey(ref: OnlineViewRef): string {
   return `${ref.view}@${ref.version}`

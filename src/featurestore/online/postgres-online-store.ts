@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { latestPerKey, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
-import { toStoredValue, upsertOnlineRows } from './online-table.js'
+import { toStoredValue, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
  * The server-mode online store: PostgreSQL's `online_values`, read with one indexed query per
@@ -14,7 +14,7 @@ export class PostgresOnlineStore implements OnlineStore {
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
     const latest = latestPerKey(records)
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, this.project, ref, latest, now))
+    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromArrays, this.project, ref, latest, now))
     return { written }
   }
 
@@ -49,6 +49,12 @@ export class PostgresOnlineStore implements OnlineStore {
     return lookups.map(({ ref, keys: ks }) => ks.map((k) => (k === null ? undefined : found.get(lookupKey(ref, k)))))
   }
 }
+
+/** Rows travel as one bound array per column, unnested together. */
+const rowsFromArrays: RowsSource = (rows) => sql`(select * from unnest(
+  cast(${rows.map((r) => r.entity_key)} as text[]), cast(${rows.map((r) => r.feature_values)} as text[]),
+  cast(${rows.map((r) => r.event_ts_us)} as bigint[]), cast(${rows.map((r) => r.created_ts_us)} as bigint[])
+) as u(entity_key, feature_values, event_ts_us, created_ts_us))`
 
 function lookupKey(ref: OnlineViewRef, key: string): string {
   return `${ref.view}@${ref.version}\u0000${key}`
