@@ -69,6 +69,19 @@ for (const engine of ENGINES) {
       assert.equal((await runsRepo.getRun(f.metadata.db, claimed[0]!.id))!.state, 'success')
     })
 
+    it('after a restart, adopts and finishes runs that were claimed but never started', async () => {
+      const clock = { now: new Date('2026-01-01T03:30:00Z') }
+      const p = hourly('orphaned', false)
+      const { claimed } = await schedulerFor(f.metadata, f.home, [p], clock).tick() // claimed, then "the process died"
+      assert.equal(claimed[0]!.state, 'queued')
+      const restarted = schedulerFor(f.metadata, f.home, [p], clock)
+      // earlier tests in this file left their claimed runs queued too
+      assert.ok((await restarted.adoptQueuedRuns()).some((r) => r.id === claimed[0]!.id))
+      await restarted.stop()
+      assert.equal((await runsRepo.getRun(f.metadata.db, claimed[0]!.id))!.state, 'success')
+      assert.deepEqual(await schedulerFor(f.metadata, f.home, [p], clock).adoptQueuedRuns(), [])
+    })
+
     it('starts runs from sensors: a changed file, a new feature-view version, a checkpoint turning green, with AND/OR', async () => {
       const clock = { now: new Date('2026-02-01T00:00:00Z') }
       const data = join(f.home, 'landing.csv')

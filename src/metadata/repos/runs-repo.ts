@@ -100,6 +100,18 @@ export function listRuns(db: Db, filter: { pipeline?: string; limit?: number } =
   return q.execute()
 }
 
+/** Runs claimed but never started (their scheduler stopped before executing them), oldest first. */
+export function listQueuedRuns(db: Db): Promise<RunRow[]> {
+  return db.selectFrom('pipeline_runs').selectAll().where('state', '=', 'queued').orderBy('logical_date').execute()
+}
+
+/** Moves a queued run to running; false when another worker started it first. */
+export async function startQueuedRun(db: Db, id: string, now: string): Promise<boolean> {
+  const r = await db.updateTable('pipeline_runs').set({ state: 'running', started_at: now })
+    .where('id', '=', id).where('state', '=', 'queued').executeTakeFirst()
+  return Number(r.numUpdatedRows) === 1
+}
+
 export async function updateRun(db: Db, id: string, patch: Partial<Pick<RunRow, 'state' | 'note' | 'started_at' | 'ended_at'>>): Promise<void> {
   await db.updateTable('pipeline_runs').set(patch).where('id', '=', id).execute()
 }

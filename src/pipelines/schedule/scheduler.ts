@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import { type Logger } from '../../core/index.js'
-import { scheduleRepo, type MetadataStore, type RunRow } from '../../metadata/index.js'
+import { runsRepo, scheduleRepo, type MetadataStore, type RunRow } from '../../metadata/index.js'
 import type { PipelineSpec } from '../definition.js'
 import type { PipelineRunner } from '../runner.js'
 import { dueDates, intervalFor, isoDate } from './backfill.js'
@@ -101,24 +101,43 @@ export class Scheduler {
     }
   }
 
-  /** Ticks every `pollSeconds` with node-cron and executes the runs this process claimed, one at a time. */
+  /**
+   * Ticks every `pollSeconds` with node-cron and executes the runs this process claimed, one at a
+   * time. First it adopts runs left queued by a scheduler that stopped before starting them.
+   */
   start(): void {
     if (this.task) return
     const seconds = Math.max(1, Math.min(59, Math.round(this.options.pollSeconds ?? 30)))
     this.task = cron.schedule(`*/${seconds} * * * * *`, () => this.tickAndRun(), { noOverlap: true, timezone: 'UTC', name: 'asof-scheduler' })
-    void this.tickAndRun()
+    void this.adoptQueuedRuns().then(() => this.tickAndRun())
+      .catch((e) => this.options.log.error({ err: e }, 'scheduler start failed'))
+  }
+
+  /** Starts (for execution here) every queued run no other worker has started; returns them. */
+  async adoptQueuedRuns(): Promise<RunRow[]> {
+    const db = this.options.metadata.db
+    const adopted: RunRow[] = []
+    for (const run of await runsRepo.listQueuedRuns(db)) {
+      if (await runsRepo.startQueuedRun(db, run.id, isoDate(this.now()))) adopted.push(run)
+    }
+    this.enqueue(adopted)
+    return adopted
   }
 
   /** One tick, then queue the claimed runs for execution; resolves when the tick (not the runs) is done. */
   async tickAndRun(): Promise<TickResult> {
     const result = await this.tick()
-    for (const run of result.claimed) {
+    this.enqueue(result.claimed)
+    return result
+  }
+
+  private enqueue(runs: RunRow[]): void {
+    for (const run of runs) {
       this.queue = this.queue.then(async () => {
         const summary = await this.options.runner.execute(run.id)
         this.options.log.info({ run: run.id, pipeline: run.pipeline, state: summary.run.state }, 'scheduled run finished')
       }).catch((e) => this.options.log.error({ err: e, run: run.id }, 'scheduled run failed to execute'))
     }
-    return result
   }
 
   /** Stops ticking and waits for the runs already queued. */
