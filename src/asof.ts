@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { createLogger, type AsofConfig, type Logger } from './core/index.js'
 import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
 import { openMetadataStore, type MetadataStore } from './metadata/index.js'
+import { createExpectationsService, type ExpectationsService } from './expectations/index.js'
 import { createFeatureStore, createOnlineService, type FeatureStore, type OnlineService } from './featurestore/index.js'
 import { ModelRegistry, PipelinesService } from './pipelines/index.js'
 
@@ -24,6 +25,8 @@ export interface Asof {
   readonly postgres?: PostgresEngine
   /** The model registry (versions, aliases, tags, lineage, webhooks). */
   readonly models: ModelRegistry
+  /** The expectations engine: GX suites validated on a batch, compiled to one scan per batch. */
+  readonly expectations: ExpectationsService
   /** Pipelines: definitions in `<repo>/pipelines`, runs, resume, backfill, the scheduler. */
   readonly pipelines: PipelinesService
   /** Feature definitions, the versioned registry and point-in-time retrieval. */
@@ -61,6 +64,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       duckdb,
       postgres,
       models: new ModelRegistry(metadata, { log }),
+      expectations: createExpectationsService(),
       pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log }),
       featureStore,
       online: createOnlineService({ featureStore, metadata, log }),

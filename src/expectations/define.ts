@@ -59,6 +59,9 @@ export function defineExpectation<K extends z.ZodType>(def: ExpectationDefinitio
 /** `mostly`: the fraction of non-missing rows that must meet the expectation (GX: 0 ≤ mostly ≤ 1). */
 export const mostlySchema = z.number().min(0).max(1).default(1)
 
+/** A number that may be ±Infinity (bounds, partition edges, as Python writes them); zod's number() rejects infinities. */
+export const extendedNumberSchema = z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), 'expected a number (±Infinity allowed)')
+
 /** A column name as GX suites write it (spaces and dots allowed; it is always quoted). */
 export const columnSchema = z.string().min(1)
 

@@ -10,7 +10,7 @@ import { parseRowCondition, type RowCondition } from './metrics/row-condition.js
 import { resolveParameters, type ParameterResolver } from './formats/parameters.js'
 import { NO_EXCEPTION, statisticsOf, statusOf, type ExpectationResult, type ValidationResult } from './formats/result.js'
 import { overrideResultFormat, parseResultFormat, type ResultFormat } from './formats/result-format.js'
-import type { ExpectationConfig, Suite } from './formats/suite.js'
+import { readSuiteFile, type ExpectationConfig, type Suite } from './formats/suite.js'
 
 /** What a validation reads: a relation on an engine (file, table, query, user SQL). */
 export interface Batch {
@@ -165,6 +165,9 @@ async function plan(
     if (!known.has(name)) throw new ExpectationProblem(`unexpected_index_column_names: column ${JSON.stringify(name)} is not in the batch`, 'result_format')
   }
   const requests = definition.metrics(parsed.data, env.context)
+  // Build each aggregate's SQL now, so a kwarg that cannot become SQL (a word as a numeric bound)
+  // is reported on this expectation instead of failing the suite's bundled scan.
+  for (const r of Object.values(requests)) if (r.shape === 'aggregate') r.sql(env.context)
   return { index, config, resolvedKwargs, definition, kwargs: parsed.data, format, ...(rowCondition ? { rowCondition } : {}), requests }
 }
 
@@ -271,3 +274,17 @@ export function metricArgsJson(metric: ComputedMetric): string {
   return canonicalJson(metric.args)
 }
 
+
+/**
+ * The expectations engine as the composition root exposes it (`asof.expectations`): stateless,
+ * so api/, cli/ and pipelines/ all validate the same way. Checkpoints and history build on it.
+ */
+export interface ExpectationsService {
+  validate(suite: Suite, batch: Batch, options?: ValidateOptions): Promise<ValidationOutcome>
+  /** Reads a GX 0.x/1.x suite file; bad_input naming the file when it cannot be read or parsed. */
+  readSuiteFile(path: string): Suite
+}
+
+export function createExpectationsService(): ExpectationsService {
+  return { validate, readSuiteFile }
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { Errors } from '../../core/index.js'
 import { col, sql, type RawBuilder } from '../../engines/index.js'
-import { columnSchema, defineExpectation } from '../define.js'
+import { columnSchema, defineExpectation, extendedNumberSchema } from '../define.js'
 import { columnNonNullCount, columnValueCounts, type ValueCount } from '../metrics/column-aggregate.js'
 import type { MetricContext, MetricRequest } from '../metrics/metric.js'
 import { countWhere } from '../metrics/table.js'
@@ -15,13 +15,10 @@ import { memberOf, sameValue } from './shared.js'
  * an infinite divergence has observed_value null. Without a partition the column is compared with
  * its own distribution (GX profiles one), so only a threshold of null or ≥ 0 can be met.
  */
-/** A number that may be ±Infinity (partition edges); zod's number() rejects infinities. */
-const edge = z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), 'expected a number (±Infinity allowed)')
-
 const kwargs = z.looseObject({
   column: columnSchema,
   partition_object: z.looseObject({
-    bins: z.array(edge).optional(),
+    bins: z.array(extendedNumberSchema).optional(),
     values: z.array(z.unknown()).optional(),
     weights: z.array(z.number()),
     tail_weights: z.array(z.number()).length(2).optional(),

@@ -1,7 +1,7 @@
 import { sql } from '../../engines/index.js'
 import { columnSchema, defineColumnMapExpectation } from '../define.js'
 import { asText } from '../metrics/column-map.js'
-import { boundsShape } from './shared.js'
+import { boundsShape, isOpenBound } from './shared.js'
 
 /** Each value's length (as text) is within [min_value, max_value]. */
 export const expectColumnValueLengthsToBeBetween = defineColumnMapExpectation({
@@ -10,8 +10,8 @@ export const expectColumnValueLengthsToBeBetween = defineColumnMapExpectation({
   unexpected: (k) => {
     const len = sql`length(${asText(k.column)})`
     const parts = []
-    if (typeof k.min_value === 'number' || typeof k.min_value === 'string') parts.push(k.strict_min ? sql`${len} <= ${Number(k.min_value)}` : sql`${len} < ${Number(k.min_value)}`)
-    if (typeof k.max_value === 'number' || typeof k.max_value === 'string') parts.push(k.strict_max ? sql`${len} >= ${Number(k.max_value)}` : sql`${len} > ${Number(k.max_value)}`)
+    if (!isOpenBound(k.min_value)) parts.push(k.strict_min ? sql`${len} <= ${Number(k.min_value)}` : sql`${len} < ${Number(k.min_value)}`)
+    if (!isOpenBound(k.max_value)) parts.push(k.strict_max ? sql`${len} >= ${Number(k.max_value)}` : sql`${len} > ${Number(k.max_value)}`)
     return parts.length ? sql`(${sql.join(parts, sql` or `)})` : sql`false`
   },
 })

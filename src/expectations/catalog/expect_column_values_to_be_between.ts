@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { sql } from '../../engines/index.js'
 import { columnSchema, defineColumnMapExpectation } from '../define.js'
-import { boundsShape } from './shared.js'
+import { boundsShape, isOpenBound } from './shared.js'
 import { boundLiteral } from '../metrics/column-map.js'
 
 /** Each non-null value is within [min_value, max_value] (strict_min/strict_max make a side open). */
@@ -11,11 +11,11 @@ export const expectColumnValuesToBeBetween = defineColumnMapExpectation({
   unexpected: (k, ctx) => {
     const parts = []
     const c = sql.id(k.column)
-    if (k.min_value !== null && k.min_value !== undefined) {
+    if (!isOpenBound(k.min_value)) {
       const lo = boundLiteral(k.column, k.min_value, ctx)
       parts.push(k.strict_min ? sql`${c} <= ${lo}` : sql`${c} < ${lo}`)
     }
-    if (k.max_value !== null && k.max_value !== undefined) {
+    if (!isOpenBound(k.max_value)) {
       const hi = boundLiteral(k.column, k.max_value, ctx)
       parts.push(k.strict_max ? sql`${c} >= ${hi}` : sql`${c} > ${hi}`)
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { columnSchema, defineExpectation, type ExpectationDefinition } from '../define.js'
+import { columnSchema, defineExpectation, extendedNumberSchema, type ExpectationDefinition } from '../define.js'
 import type { AggregateMetric } from '../metrics/metric.js'
 import { columnValueCounts, type ValueCount } from '../metrics/column-aggregate.js'
 
@@ -7,7 +7,7 @@ import { columnValueCounts, type ValueCount } from '../metrics/column-aggregate.
  * Bounds as GX suites write them: numbers, strings (dates, or numbers written as text), or
  * null/absent for a one-sided range.
  */
-export const boundSchema = z.union([z.number(), z.string(), z.null()]).optional()
+export const boundSchema = z.union([extendedNumberSchema, z.string(), z.null()]).optional()
 
 export const boundsShape = {
   min_value: boundSchema,
@@ -24,6 +24,11 @@ export interface Bounds {
 }
 
 type Comparable = number | string
+
+/** A bound that constrains nothing: absent, null, or ±Infinity. */
+export function isOpenBound(v: unknown): v is null | undefined | number {
+  return v === null || v === undefined || v === Infinity || v === -Infinity
+}
 
 /** Brings a value and a bound to one comparable kind: numbers, or epoch millis for dates. */
 function comparable(value: unknown, bound: Comparable): [Comparable, Comparable] | undefined {

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { parseOrThrow } from '../../core/index.js'
+import { Errors, parseOrThrow } from '../../core/index.js'
 import { parseLenientJson } from './lenient-json.js'
 
 /** GX 1.x per-expectation severity; only `critical` failures fail a checkpoint. */
@@ -151,4 +152,15 @@ export function stringifySuite(value: Record<string, unknown>): string {
   const SENTINEL = '__asof_nonfinite__:'
   const text = JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? `${SENTINEL}${v}` : v), 2)
   return text.replace(new RegExp(`"${SENTINEL}(-?Infinity|NaN)"`, 'g'), '$1')
+}
+
+/** Reads a suite file (GX 0.x or 1.x JSON); a missing or unparseable file is one bad_input naming it. */
+export function readSuiteFile(path: string): Suite {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (e) {
+    throw Errors.badInput(path, `cannot read the suite file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  return readSuite(text, path)
 }

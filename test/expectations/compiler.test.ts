@@ -1,0 +1,89 @@
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { sql } from '../../src/engines/index.js'
+import { CATALOG_BY_TYPE, readSuite, validate, type MetricContext } from '../../src/expectations/index.js'
+import { compileScope } from '../../src/expectations/compiler.js'
+import { ENGINES, type OpenedEngine } from '../helpers/engines.js'
+
+const SUITE_PATH = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'bench', 'suite_driver_stats.json')
+const CITIES = ['New York', 'Los Angeles', 'Chicago']
+
+for (const testEngine of ENGINES) {
+  describe(`${testEngine.kind}: metric compiler`, { skip: testEngine.skip ?? (existsSync(SUITE_PATH) ? undefined : `${SUITE_PATH} is absent`) }, () => {
+    let opened: OpenedEngine
+    before(async () => {
+      opened = await testEngine.open()
+      await opened.engine.createTable('driver_stats', [
+        { name: 'driver_id', type: 'int64' }, { name: 'event_timestamp', type: 'timestamp' }, { name: 'conv_rate', type: 'float64' },
+        { name: 'acc_rate', type: 'float64' }, { name: 'avg_daily_trips', type: 'int64' }, { name: 'city', type: 'string' },
+      ])
+      const rows = Array.from({ length: 200 }, (_, i) => [1000 + (i % 7), `2024-01-01T00:${String(i % 60).padStart(2, '0')}:${String(Math.floor(i / 60)).padStart(2, '0')}Z`, (i % 100) / 100, ((i * 37) % 100) / 100, 1000 + i, CITIES[i % 3]!])
+      await opened.engine.insertRows('driver_stats', [
+        { name: 'driver_id', type: 'int64' }, { name: 'event_timestamp', type: 'timestamp' }, { name: 'conv_rate', type: 'float64' },
+        { name: 'acc_rate', type: 'float64' }, { name: 'avg_daily_trips', type: 'int64' }, { name: 'city', type: 'string' },
+      ], rows)
+    })
+    after(async () => { await opened?.dispose() })
+
+    const plan = async () => {
+      const suite = readSuite(readFileSync(SUITE_PATH, 'utf8'), SUITE_PATH)
+      const relation = { kind: 'table' as const, name: 'driver_stats' }
+      const context: MetricContext = { engine: opened.engine.kind, columns: await opened.engine.describe(relation) }
+      const requests = suite.expectations.flatMap((e) => {
+        const def = CATALOG_BY_TYPE.get(e.type)!
+        return Object.values(def.metrics(def.kwargs.parse(e.kwargs), context))
+      })
+      const scope = { engine: opened.engine, relation, from: opened.engine.from(relation), context }
+      return { suite, requests, compiled: compileScope(scope, requests) }
+    }
+
+    it('compiles the bench suite to one aggregate scan (plus, on PostgreSQL, one GROUP BY for value counts)', async () => {
+      const { requests, compiled } = await plan()
+      assert.ok(compiled.scan, 'one aggregate scan')
+      // element counts are shared by every map expectation: deduplicated, not repeated
+      assert.ok(compiled.scan.metrics.length < requests.length, `${compiled.scan.metrics.length} aggregates for ${requests.length} requests`)
+      assert.equal(compiled.scan.metrics.filter((m) => m.name === 'table.row_count').length, 1)
+      assert.deepEqual(compiled.queries.map((q) => q.name), testEngine.kind === 'duckdb' ? [] : ['column.value_counts'])
+      const text = compiled.scan.query.compile(opened.engine.db).sql
+      assert.equal((text.match(/\bfrom\b/gi) ?? []).length, testEngine.kind === 'duckdb' ? 2 : 2, 'one scan: the outer FROM plus the window subquery for compound uniqueness')
+    })
+
+    it('binds every value as a parameter: no literal from the suite appears in the SQL', async () => {
+      const { compiled } = await plan()
+      const { sql: text, parameters } = compiled.scan!.query.compile(opened.engine.db)
+      for (const literal of ['New York', "^[A-Z][A-Za-z .'-]*$", 'San Francisco']) {
+        assert.ok(!text.includes(literal), `${literal} must not be spliced into SQL`)
+        assert.ok(parameters.includes(literal), `${literal} is a bound parameter`)
+      }
+      assert.ok(!/\b0\.99\b|\b1000\b/.test(text), 'numeric bounds are parameters too')
+    })
+
+    it('validates the suite with results in suite order, and metrics for history', async () => {
+      const { suite } = await plan()
+      const { result, metrics } = await validate(suite, { engine: opened.engine, relation: { kind: 'table', name: 'driver_stats' } })
+      assert.deepEqual(result.results.map((r) => r.expectation_config.type), suite.expectations.map((e) => e.type))
+      assert.equal(result.results.filter((r) => r.exception_info.raised_exception).length, 0, JSON.stringify(result.results.find((r) => r.exception_info.raised_exception)?.exception_info))
+      const byType = Object.fromEntries(result.results.map((r) => [`${r.expectation_config.type}:${r.expectation_config.kwargs.column ?? ''}`, r]))
+      assert.equal(byType['expect_table_row_count_to_be_between:']!.result.observed_value, 200)
+      assert.equal(byType['expect_column_values_to_be_in_set:city']!.success, true)
+      assert.equal(byType['expect_compound_columns_to_be_unique:']!.success, true)
+      assert.equal(byType['expect_column_min_to_be_between:driver_id']!.result.observed_value, 1000)
+      assert.ok(metrics.some((m) => m.name === 'column.mean' && m.args.column === 'conv_rate' && typeof m.value === 'number'))
+    })
+
+    it('runs a row condition as its own scope, with the condition rebuilt from parameters', async () => {
+      const suite = readSuite({ name: 's', expectations: [
+        { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], row_condition: "city = 'Chicago' and driver_id >= 1000" } },
+        { type: 'expect_table_row_count_to_equal', kwargs: { value: 200 } },
+      ] })
+      const { result, metrics } = await validate(suite, { engine: opened.engine, relation: { kind: 'table', name: 'driver_stats' } })
+      assert.deepEqual(result.results.map((r) => r.success), [true, true])
+      const [count] = await opened.engine.query<{ n: number }>(sql`select count(*) as n from driver_stats where city = ${'Chicago'}`)
+      const scoped = metrics.find((m) => m.name === 'table.row_count' && m.args.row_condition !== undefined)
+      assert.equal(scoped?.value, Number(count!.n))
+      assert.ok(Number(count!.n) > 0 && Number(count!.n) < 200)
+    })
+  })
+}

@@ -1,0 +1,107 @@
+import { after, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { tempDir } from '../helpers/engines.js'
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
+const work = tempDir('asof-validate-cli-')
+const file = (name: string, text: string) => {
+  const path = join(work.dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+/** Runs the real binary (async, so the file-level tests run in parallel). */
+function asof(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, '--repo', work.dir, ...args], { env })
+    let stdout = '', stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (status) => done({ status, stdout, stderr }))
+  })
+}
+
+const csv = file('trips.csv', 'driver_id,"conv rate",city\n1,0.5,Berlin\n2,0.7,Paris\n3,,Berlin\n4,1.5,Rome\n')
+const jsonl = file('trips.jsonl', '{"driver_id":1,"city":"Berlin"}\n{"driver_id":2,"city":"Paris"}\n')
+const passing = file('pass.json', JSON.stringify({
+  expectation_suite_name: 'trips',
+  expectations: [
+    { expectation_type: 'expect_table_row_count_to_be_between', kwargs: { min_value: 1, max_value: 10 } },
+    { expectation_type: 'expect_column_values_to_be_between', kwargs: { column: 'conv rate', min_value: 0, max_value: 2 } },
+  ],
+}))
+// Python's json module writes bare NaN/Infinity; the failing expectation has severity warning in 0.x style too.
+const failing = file('fail.json', `{"name": "trips", "expectations": [
+  {"type": "expect_column_values_to_be_between", "kwargs": {"column": "conv rate", "min_value": 0, "max_value": 1, "mostly": 1.0}},
+  {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "city", "value_set": ["Berlin", "Paris"]}, "severity": "warning"},
+  {"type": "expect_column_max_to_be_between", "kwargs": {"column": "driver_id", "max_value": Infinity}}
+]}`)
+const warnOnly = file('warn.json', JSON.stringify({
+  name: 'trips', expectations: [{ type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Berlin'] }, severity: 'warning' }],
+}))
+
+describe('asof validate (real CLI)', () => {
+  after(() => work.remove())
+
+  it('exits 0 when a CSV passes, and prints a summary', async () => {
+    const r = await asof('validate', '--suite', passing, '--data', csv)
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stdout, /PASS +\[1\] expect_column_values_to_be_between \(conv rate\) 0 unexpected of 4/)
+    assert.match(r.stdout, /passed: 2\/2/)
+  })
+
+  it('exits 1 on a critical failure and prints GX JSON with --json', async () => {
+    const r = await asof('--json', 'validate', '--suite', failing, '--data', csv, '--result-format', 'COMPLETE')
+    assert.equal(r.status, 1, r.stderr)
+    const result = JSON.parse(r.stdout)
+    assert.equal(result.success, false)
+    assert.deepEqual(result.results.map((x: { status: string }) => x.status), ['fail', 'warn', 'pass'])
+    assert.deepEqual(result.results[0].result.unexpected_list, [1.5])
+    assert.deepEqual(result.results[1].result.unexpected_list, ['Rome'])
+    assert.match(result.results[0].result.unexpected_index_query, /select .*"conv rate".* from read_csv\('.*trips\.csv'/)
+    assert.deepEqual(result.statistics, { evaluated_expectations: 3, successful_expectations: 1, unsuccessful_expectations: 2, success_percent: (1 / 3) * 100 })
+  })
+
+  it('exits 0 when only warning-severity expectations fail', async () => {
+    const r = await asof('--json', 'validate', '--suite', warnOnly, '--data', csv)
+    assert.equal(r.status, 0, r.stderr)
+    assert.equal(JSON.parse(r.stdout).results[0].status, 'warn')
+  })
+
+  it('reads .jsonl and --sql batches; a column the batch lacks is an error on that expectation (exit 1)', async () => {
+    const cities = file('cities.json', JSON.stringify({ name: 'c', expectations: [{ type: 'expect_column_values_to_not_be_null', kwargs: { column: 'city' } }] }))
+    const [fromJsonl, fromSql, missing] = await Promise.all([
+      asof('validate', '--suite', cities, '--data', jsonl),
+      asof('--json', 'validate', '--suite', cities, '--sql', "select 'Berlin' as city union all select null"),
+      asof('--json', 'validate', '--suite', passing, '--data', jsonl),
+    ])
+    assert.equal(fromJsonl.status, 0, fromJsonl.stderr)
+    assert.equal(fromSql.status, 1, fromSql.stderr)
+    assert.equal(JSON.parse(fromSql.stdout).results[0].result.unexpected_count, 1)
+    assert.equal(missing.status, 1, missing.stderr)
+    const error = JSON.parse(missing.stdout).results[1]
+    assert.equal(error.status, 'error')
+    assert.deepEqual([error.exception_info.index, error.exception_info.field], [1, 'column'])
+  })
+
+  it('exits 2 with one message on bad input', async () => {
+    const cases: [string[], RegExp][] = [
+      [['validate', '--suite', file('broken.json', '{"name": '), '--data', csv], /broken\.json: not valid JSON/],
+      [['validate', '--suite', join(work.dir, 'missing.json'), '--data', csv], /missing\.json: cannot read the suite file/],
+      [['validate', '--suite', passing, '--data', file('x.txt', 'a')], /--data: .*unknown file type/],
+      [['validate', '--suite', passing, '--data', join(work.dir, 'nope.csv')], /--data: .*no such file/],
+      [['validate', '--suite', passing], /give exactly one batch/],
+      [['validate', '--suite', passing, '--data', csv, '--result-format', 'VERBOSE'], /result_format/],
+    ]
+    const results = await Promise.all(cases.map(([args]) => asof(...args)))
+    results.forEach((r, i) => {
+      assert.equal(r.status, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`)
+      assert.match(r.stderr, cases[i]![1])
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    })
+  })
+})
