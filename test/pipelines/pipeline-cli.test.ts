@@ -26,7 +26,7 @@ describe('asof pipeline (CLI, embedded)', () => {
     writeFileSync(join(repo.dir, 'pipelines', 'crash.yaml'), [
       'name: crash',
       'schedule: "0 0 * * *"',
-      'params: { pause_ms: 1500 }',
+      'params: { pause_ms: 3000 }',
       'tasks:',
       step('first', []),
       step('second', ['first']),
@@ -60,7 +60,7 @@ describe('asof pipeline (CLI, embedded)', () => {
     const exited = once(child, 'exit')
     const deadline = Date.now() + 30_000
     while (!(existsSync(log) && readFileSync(log, 'utf8').includes('second')) && Date.now() < deadline) await sleep(50)
-    await sleep(300) // inside `slow` now
+    await sleep(1000) // `second` has recorded its success; `slow` is sleeping
     child.kill('SIGKILL')
     const [, signal] = await exited
     assert.equal(signal, 'SIGKILL')
