@@ -21,3 +21,5 @@ export { createOnlineService, type OnlineService, type OnlineServiceDeps } from 
 export { getOnlineFeaturesRequestSchema, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type FieldStatus } from './online/online-features.js'
 export { pushRequestSchema, type PushRequest, type PushResult } from './online/push.js'
 export type { MaterializationGate, MaterializationReport, ViewMaterialization } from './materialize.js'
+export * from './example/driver-data.js'
+export { writeDriverStats, writeDriverEntities, createExampleRepo, CITIES, DRIVER_DATA_START, type DriverDataOptions, type EntityRowsOptions } from './example/driver-data.js'

@@ -142,7 +142,7 @@ function wrapError(e: unknown): unknown {
   if (/^(IO Error|Invalid Input Error): .*(No files found|does not exist|Cannot open file)/s.test(message)) {
     return new AsofError('ASOF_FILE_UNREADABLE', 'bad_input', message.split('\n')[0]!, undefined, { cause: e })
   }
-  if (/^(Binder|Parser|Catalog|Conversion|Invalid Input) Error/.test(message)) {
+  if (/(Binder|Parser|Catalog|Conversion|Invalid Input) Error/.test(message)) {
     return new AsofError('ASOF_SQL_REJECTED', 'bad_input', message.split('\n')[0]!, undefined, { cause: e })
   }
   return new AsofError('ASOF_ENGINE', 'internal', `duckdb: ${message.split('\n')[0]}`, undefined, { cause: e })
