@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { resolve } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { loadConfig } from '../../src/core/index.js'
@@ -53,11 +54,34 @@ describe('asof models (real CLI)', () => {
     const bad = asof('models', 'show', 'eta@x')
     assert.equal(bad.status, 2)
     assert.match(bad.stderr, /^asof: model reference: expected NAME, NAME@VERSION or NAME#ALIAS/)
-    const unknown = asof('models', 'promote', 'eta', '7')
-    assert.equal(unknown.status, 2)
-    assert.match(unknown.stderr, /unknown version of model eta "7"; known: 2, 1/)
     const badTag = asof('models', 'list', '--tag', 'novalue')
     assert.equal(badTag.status, 2)
     assert.match(badTag.stderr, /--tag: expected key=value/)
+  })
+
+  it('works through a running asof serve that holds the database', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
+    const server = spawn(process.execPath, [BIN, '--repo', repo.dir, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'ignore'] })
+    try {
+      let out = ''
+      server.stdout!.setEncoding('utf8')
+      for await (const chunk of server.stdout!) {
+        out += chunk
+        if (out.includes('\n')) break
+      }
+      const promoted = asof('models', 'promote', 'eta', '2', '--alias', 'challenger')
+      assert.equal(promoted.status, 0, promoted.stderr)
+      const shown = asof('--json', 'models', 'show', 'eta#challenger')
+      assert.equal(shown.status, 0, shown.stderr)
+      assert.equal(JSON.parse(shown.stdout).version, 2)
+      const listed = asof('models', 'list', '--alias', 'challenger')
+      assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['eta@2'])
+      const unknown = asof('models', 'show', 'nope')
+      assert.equal(unknown.status, 2)
+      assert.match(unknown.stderr, /unknown model "nope"/)
+    } finally {
+      server.kill('SIGTERM')
+      await once(server, 'exit')
+    }
   })
 })

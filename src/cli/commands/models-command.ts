@@ -1,13 +1,14 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { Errors, loadConfig, normalizeTimestamp, parseOrThrow } from '../../core/index.js'
-import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion } from '../../pipelines/index.js'
-import { openAsof } from '../../asof.js'
+import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion, type Webhook } from '../../pipelines/index.js'
 import { globalOptions, printJson, type GlobalOptions } from '../output.js'
+import { withAsofOrServer, type ServerClient } from '../server-client.js'
 
 /**
  * `asof models list|show|promote|demote|tag|webhooks`: the model registry (MLflow-shaped:
- * versions, aliases such as champion, tags, webhooks).
+ * versions, aliases such as champion, tags, webhooks), through a running `asof serve` when one
+ * holds the database.
  */
 export function register(program: Command): void {
   const models = program.command('models').description('the model registry: versions, aliases, tags, lineage, webhooks')
@@ -126,12 +127,39 @@ export function register(program: Command): void {
     })
 }
 
-async function withRegistry<T>(global: GlobalOptions, fn: (registry: ModelRegistry) => Promise<T>): Promise<T> {
-  const asof = await openAsof(loadConfig({ repoDir: global.repo }))
-  try {
-    return await fn(asof.models)
-  } finally {
-    await asof.close()
+/** What the commands need from the registry; the local ModelRegistry and a running server both provide it. */
+type Registry = Pick<ModelRegistry, 'search' | 'resolve' | 'setAlias' | 'deleteAlias' | 'setTag' | 'deleteTag' | 'addWebhook' | 'listWebhooks' | 'deleteWebhook'>
+
+/** Runs `fn` against the registry of a running `asof serve` (which holds the database) or a local one. */
+function withRegistry<T>(global: GlobalOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
+  return withAsofOrServer(loadConfig({ repoDir: global.repo }), (asof) => fn(asof.models), (client) => fn(remoteRegistry(client)))
+}
+
+/** The registry through the server's `/api/v1/models` routes. */
+function remoteRegistry(client: ServerClient): Registry {
+  const path = (...parts: (string | number)[]) => parts.map((p) => encodeURIComponent(String(p))).join('/')
+  return {
+    async search(filter = {}) {
+      const query = new URLSearchParams()
+      for (const key of ['name', 'alias', 'since', 'until', 'limit'] as const) if (filter[key] !== undefined) query.set(key, String(filter[key]))
+      const { versions } = await client.request<{ versions: ModelVersion[] }>('GET', `/api/v1/model-versions?${query}`)
+      // The route has no tag filter: apply it here.
+      return versions.filter((v) => Object.entries(filter.tags ?? {}).every(([k, x]) => v.tags[k] === x))
+    },
+    async resolve(ref) {
+      const r = typeof ref === 'string' ? parseModelRef(ref) : ref
+      if (r.version !== undefined) return client.request<ModelVersion>('GET', `/api/v1/models/${path(r.name, 'versions', r.version)}`)
+      if (r.alias !== undefined) return client.request<ModelVersion>('GET', `/api/v1/models/${path(r.name, 'aliases', r.alias)}`)
+      const { versions } = await client.request<{ versions: ModelVersion[] }>('GET', `/api/v1/models/${path(r.name)}`)
+      return versions.reduce((a, b) => (b.version > a.version ? b : a))
+    },
+    setAlias: (name, alias, version) => client.request<ModelVersion>('PUT', `/api/v1/models/${path(name, 'aliases', alias)}`, { version }),
+    deleteAlias: (name, alias) => client.request<void>('DELETE', `/api/v1/models/${path(name, 'aliases', alias)}`),
+    setTag: (name, version, key, value) => client.request<void>('PUT', `/api/v1/models/${path(name, 'tags', key)}`, { value, version }),
+    deleteTag: (name, version, key) => client.request<void>('DELETE', `/api/v1/models/${path(name, 'tags', key)}${version === undefined ? '' : `?version=${version}`}`),
+    addWebhook: (input) => client.request<Webhook>('POST', '/api/v1/model-webhooks', input),
+    listWebhooks: async () => (await client.request<{ webhooks: Webhook[] }>('GET', '/api/v1/model-webhooks')).webhooks,
+    deleteWebhook: (id) => client.request<void>('DELETE', `/api/v1/model-webhooks/${path(id)}`),
   }
 }
 
