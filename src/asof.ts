@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import { createLogger, type AsofConfig, type Logger } from './core/index.js'
 import { DuckDbEngine, PostgresEngine, type Engine } from './engines/index.js'
 import { openMetadataStore, type MetadataStore } from './metadata/index.js'
-import { createExpectationsService, type ExpectationsService } from './expectations/index.js'
+import { createExpectationsService, type ExpectationsService, type BatchResolver } from './expectations/index.js'
+import { createCheckpointService, createSuiteGate, createSuiteStore, resolveStandardBatch, type CheckpointService, type SuiteStore } from './expectations/index.js'
 import { createFeatureStore, createOnlineService, type FeatureStore, type OnlineService } from './featurestore/index.js'
 import { ModelRegistry, PipelinesService } from './pipelines/index.js'
 
@@ -33,6 +34,12 @@ export interface Asof {
   readonly featureStore: FeatureStore
   /** Materialization, online reads (Feast's `/get-online-features`) and pushes. */
   readonly online: OnlineService
+  /** Expectation suites stored with versions (GX 1.x JSON). */
+  readonly suites: SuiteStore
+  /** Checkpoints (`<repo>/checkpoints/*.json`): run, latest result (the gate), stored results, data docs. */
+  readonly checkpoints: CheckpointService
+  /** A batch spec (file, table, query, feature view at a version, dataset) as a relation on its engine. */
+  readonly resolveBatch: BatchResolver
   close(): Promise<void>
 }
 
@@ -56,6 +63,17 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     const metadata = await openMetadataStore(metadataEngine)
     const featureStore = createFeatureStore({ metadata, duckdb, postgres, repoDir: config.repoDir, log })
     closers.push(() => featureStore.close())
+    const suites = createSuiteStore(metadata)
+    const resolveBatch: BatchResolver = async (spec) => {
+      if (spec.type !== 'feature_view') return resolveStandardBatch(spec, { duckdb, postgres }, config.repoDir)
+      const view = await featureStore.resolveFeatureView(spec.name, spec.version)
+      return { engine: view.engine, relation: view.relation, description: `feature_view:${view.name}@${view.version}` }
+    }
+    const checkpoints = createCheckpointService({
+      store: metadata, suites, repoDir: config.repoDir, docsDir: join(config.home, 'data-docs'), log, resolveBatch,
+    })
+    // Materialization validates each batch with the suite named by the view's `asof.suite` tag.
+    const gate = createSuiteGate(checkpoints, async (view, version) => (await featureStore.resolveFeatureView(view, version)).spec.tags['asof.suite'])
     return {
       config,
       log,
@@ -67,7 +85,10 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       expectations: createExpectationsService(),
       pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log }),
       featureStore,
-      online: createOnlineService({ featureStore, metadata, log }),
+      online: createOnlineService({ featureStore, metadata, log, gate }),
+      suites,
+      checkpoints,
+      resolveBatch,
       close: async () => {
         for (const close of closers.reverse()) await close()
       },

@@ -9,13 +9,16 @@ import * as materializeCommand from './commands/materialize-command.js'
 import * as onlineCommand from './commands/online-command.js'
 import * as pipelineCommand from './commands/pipeline-command.js'
 import * as validateCommand from './commands/validate-command.js'
+import * as suiteCommand from './commands/suite-command.js'
+import * as checkpointCommand from './commands/checkpoint-command.js'
+import * as docsCommand from './commands/docs-command.js'
 
 /**
  * The `asof` command line. Every command lives in commands/*-command.ts and exports
  * `register(program)`; this file lists them (keep the list in help order) and maps errors to exit codes in one place:
  * 0 done, 1 ran and the gate failed, 2 bad input, 3 could not run.
  */
-const COMMANDS: { register(program: Command): void }[] = [serveCommand, keysCommand, validateCommand, materializeCommand, onlineCommand, pipelineCommand, modelsCommand]
+const COMMANDS: { register(program: Command): void }[] = [serveCommand, keysCommand, validateCommand, materializeCommand, onlineCommand, suiteCommand, checkpointCommand, docsCommand, pipelineCommand, modelsCommand]
 
 const EXIT_CODES: Record<ErrorKind, number> = {
   bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,

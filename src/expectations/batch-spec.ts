@@ -39,9 +39,9 @@ export function fileFormatOf(path: string, where = 'path'): FileFormat {
 /**
  * Resolves the batches the engines read by themselves: files and datasets on DuckDB (paths relative to
  * `baseDir`), tables and queries on the named engine (default: PostgreSQL when there is one, else
- * DuckDB). Feature views are not handled here: undefined.
+ * DuckDB). Feature views are the composition root's to resolve.
  */
-export function resolveStandardBatch(spec: BatchSpec, engines: { duckdb: Engine; postgres?: Engine }, baseDir: string): ResolvedBatch | undefined {
+export function resolveStandardBatch(spec: Exclude<BatchSpec, { type: 'feature_view' }>, engines: { duckdb: Engine; postgres?: Engine }, baseDir: string): ResolvedBatch {
   const engineFor = (kind: EngineKind | undefined): Engine => {
     if (kind === 'postgres' || (kind === undefined && engines.postgres)) {
       if (!engines.postgres) throw Errors.badInput('batch.engine', 'postgres is only available in server mode (ASOF_DATABASE_URL)')
@@ -65,7 +65,5 @@ export function resolveStandardBatch(spec: BatchSpec, engines: { duckdb: Engine;
       const engine = engineFor(spec.engine)
       return { engine, relation: { kind: 'user_sql', text: spec.sql }, description: `query:${engine.kind}:${spec.sql}` }
     }
-    case 'feature_view':
-      return undefined
   }
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, extname, isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
-import { canonicalJson, Errors, newId, parseOrThrow, type Logger } from '../core/index.js'
+import { canonicalJson, dateToMicros, Errors, formatMicros, newId, parseOrThrow, type Logger } from '../core/index.js'
 import type { Engine, Relation } from '../engines/index.js'
 import { metricsRepo, resultsRepo, type MetadataStore, type MetricRow, type ResultRow } from '../metadata/index.js'
 import { checkpointActionSchema, DEFAULT_ACTIONS, postWebhook, webhookFires, type ActionOutcome, type CheckpointAction } from './actions.js'
@@ -188,7 +188,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps): Checkpoint
     }
     const actions = config.actions ?? DEFAULT_ACTIONS
     const runTime = clock()
-    const runTimeIso = runTime.toISOString()
+    const runTimeIso = formatMicros(dateToMicros(runTime))
     const runId = newId('run_')
     const storing = actions.some((a) => a.type === 'store_result')
     const recording = actions.some((a) => a.type === 'record_metrics')

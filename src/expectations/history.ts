@@ -29,7 +29,7 @@ export type MetricHistoryReader = (scope: HistoryScope, metricName: string, metr
 /** A history reader over the metadata store's `validation_metrics` table. */
 export function storeHistoryReader(store: MetadataStore): MetricHistoryReader {
   return async (scope, metricName, metricArgs, options = {}) => {
-    const before = options.atOrBefore !== undefined && options.atOrBefore < scope.runTime ? justAfter(options.atOrBefore) : scope.runTime
+    const before = options.atOrBefore !== undefined && parseTimestampMicros(options.atOrBefore) < parseTimestampMicros(scope.runTime) ? justAfter(options.atOrBefore) : scope.runTime
     const rows = await metricsRepo.metricHistory(store.db, {
       metricName, metricArgs: canonicalJson(metricArgs), batch: scope.batch, checkpoint: scope.checkpoint, before, limit: options.limit,
     })

@@ -1,5 +1,6 @@
 import { sql, col, type Column, type Engine, type Relation, type ColumnType } from '../engines/index.js'
 import { isNumericType } from './metrics/drift.js'
+import { typeNameOf } from './type-aliases.js'
 
 /**
  * Proposes an expectation suite (GX 1.x JSON) from a sample of data, as GX's onboarding profiler
@@ -53,7 +54,7 @@ export async function profileBatch(engine: Engine, relation: Relation, options: 
   ]
   for (const s of stats) {
     const column = s.column.name
-    expectations.push(expectation('expect_column_values_to_be_of_type', { column, type_: s.column.engineType }))
+    expectations.push(expectation('expect_column_values_to_be_of_type', { column, type_: typeNameOf(s.column, engine.kind) }))
     if (rows > 0) {
       // `mostly` is rounded down to two decimals so the profiled data itself passes.
       const mostly = Math.floor((s.nonNull / rows) * 100) / 100

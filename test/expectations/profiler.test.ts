@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { profileBatch } from '../../src/expectations/profiler.js'
+import { readSuite, stringifySuite, validate } from '../../src/expectations/index.js'
 import { ENGINES, type OpenedEngine } from '../helpers/engines.js'
 
 const COLUMNS = [
@@ -35,6 +36,34 @@ for (const target of ENGINES) {
       assert.equal(find('expect_column_values_to_be_unique', 'city').length, 0)
       assert.equal(find('expect_column_values_to_be_of_type').length, 4)
       assert.equal(suite.meta.profiled_rows, 40)
+    })
+  })
+}
+
+for (const target of ENGINES) {
+  describe(`${target.kind}: profile, then validate the same data`, { skip: target.skip }, () => {
+    let opened: OpenedEngine
+    before(async () => {
+      opened = await target.open()
+      await opened.engine.createTable('trips', COLUMNS)
+      await opened.engine.insertRows('trips', COLUMNS, ROWS)
+    })
+    after(async () => { await opened?.dispose() })
+
+    it('the proposed suite passes on the data it was profiled from, and catches a change', async () => {
+      const relation = { kind: 'table' as const, name: 'trips' }
+      const proposed = await profileBatch(opened.engine, relation, { suiteName: 'trips' })
+      const suite = readSuite(JSON.parse(stringifySuite({ ...proposed })))
+      const { result } = await validate(suite, { engine: opened.engine, relation })
+      assert.equal(result.success, true, JSON.stringify(result.results.filter((r) => !r.success), null, 1))
+      assert.equal(result.statistics.evaluated_expectations, proposed.expectations.length)
+      await opened.engine.insertRows('trips', COLUMNS, [[1, 'lima', 500, '2024-02-01T00:00:00Z']])
+      const after = await validate(suite, { engine: opened.engine, relation })
+      const failed = after.result.results.filter((r) => !r.success).map((r) => `${r.expectation_config.type}:${String(r.expectation_config.kwargs.column)}`)
+      assert.deepEqual(failed.sort(), [
+        'expect_column_values_to_be_between:fare', 'expect_column_values_to_be_between:ts',
+        'expect_column_values_to_be_in_set:city', 'expect_column_values_to_be_unique:trip id',
+      ])
     })
   })
 }

@@ -1,0 +1,84 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { basename, extname, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { Errors } from '../../core/index.js'
+import { DuckDbEngine } from '../../engines/index.js'
+import { fileFormatOf, parseSuiteRef, profileBatch, stringifySuite, suiteToGx0 } from '../../expectations/index.js'
+import { globalOptions, printJson } from '../output.js'
+import { withAsof } from './checkpoint-command.js'
+
+/**
+ * `asof suite profile | list | show | save | delete`: propose a suite from data, and manage the suites
+ * stored (with versions) in the metadata store.
+ */
+export function register(program: Command): void {
+  const suite = program.command('suite').description('expectation suites: profile data into a suite, store and read versions')
+
+  suite.command('profile')
+    .description('propose a GX 1.x suite from a sample of data (types, nulls with mostly, ranges, small sets, uniqueness)')
+    .requiredOption('--data <file>', 'data file: .csv, .parquet, .json (array of records) or .jsonl')
+    .requiredOption('--output <file>', 'where to write the suite JSON')
+    .option('--name <name>', 'suite name (default: the data file name)')
+    .option('--max-set-size <n>', 'columns with at most this many distinct values get a value set', '10')
+    .action(async (opts: { data: string; output: string; name?: string; maxSetSize: string }, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const maxSetSize = Number(opts.maxSetSize)
+      if (!Number.isInteger(maxSetSize) || maxSetSize < 0) throw Errors.badInput('--max-set-size', `expected a whole number, got ${JSON.stringify(opts.maxSetSize)}`)
+      const format = fileFormatOf(opts.data, '--data')
+      // Profiling reads only the file: an in-memory DuckDB, not the repo's database.
+      const engine = await DuckDbEngine.open({ path: ':memory:' })
+      try {
+        const proposed = await profileBatch(engine, { kind: 'file', path: resolve(opts.data), format }, {
+          suiteName: opts.name ?? basename(opts.data, extname(opts.data)), maxSetSize,
+        })
+        await writeFile(opts.output, `${stringifySuite({ ...proposed })}\n`)
+        if (global.json) return printJson({ output: opts.output, name: proposed.name, expectations: proposed.expectations.length })
+        process.stdout.write(`wrote ${opts.output}: suite ${proposed.name} with ${proposed.expectations.length} expectations from ${String(proposed.meta.profiled_rows)} rows\n`)
+      } finally {
+        await engine.close()
+      }
+    })
+
+  suite.command('list')
+    .description('stored suites and their current versions')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const suites = await withAsof(global, (asof) => asof.suites.list())
+      if (global.json) return printJson(suites)
+      if (suites.length === 0) return void process.stdout.write('no stored suites (asof suite save FILE)\n')
+      for (const s of suites) process.stdout.write(`${s.name}@${s.currentVersion}  updated ${s.updatedAt}\n`)
+    })
+
+  suite.command('show')
+    .description('print a stored suite as JSON (GX 1.x unless --gx0)')
+    .argument('<ref>', 'NAME (current version) or NAME@VERSION')
+    .option('--gx0', 'print in the GX 0.x format')
+    .action(async (ref: string, opts: { gx0?: boolean }, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const { name, version } = parseSuiteRef(ref, 'suite')
+      const stored = await withAsof(global, (asof) => asof.suites.get(name, version))
+      process.stdout.write(`${stringifySuite(opts.gx0 ? suiteToGx0(stored.suite) : stored.gx)}\n`)
+    })
+
+  suite.command('save')
+    .description('store a suite file (GX 0.x or 1.x JSON) as a new version; an unchanged suite keeps its version')
+    .argument('<file>', 'suite JSON file')
+    .option('--name <name>', 'store under this name instead of the suite\'s own')
+    .action(async (file: string, opts: { name?: string }, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const text = await readFile(file, 'utf8').catch((e: Error) => { throw Errors.badInput(file, `cannot read: ${e.message}`) })
+      const saved = await withAsof(global, (asof) => asof.suites.save(text, { where: file, ...(opts.name ? { name: opts.name } : {}) }))
+      if (global.json) return printJson(saved)
+      process.stdout.write(`${saved.name}@${saved.version}${saved.created ? '' : ' (unchanged)'}\n`)
+    })
+
+  suite.command('delete')
+    .description('delete a stored suite and all its versions')
+    .argument('<name>', 'suite name')
+    .action(async (name: string, _opts: unknown, cmd: Command) => {
+      const global = globalOptions(cmd)
+      await withAsof(global, (asof) => asof.suites.delete(name))
+      if (global.json) return printJson({ deleted: name })
+      process.stdout.write(`deleted suite ${name}\n`)
+    })
+}
