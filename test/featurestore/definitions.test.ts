@@ -80,7 +80,7 @@ feature_views: [{name: v, source: src, ttl: 2 days, schema: [{name: x, dtype: fl
       /unknown source "nope"; known: src/)
     assert.match(loadError(`${BASE}
 feature_views: [{name: v, source: src, schema: [{name: x, dtype: int64}]}]
-feature_services: [{name: s, features: ["v:y"]}]`), /feature_services\[0\]\.features\[0\]: unknown feature of view v "y"; known: x/)
+feature_services: [{name: s, features: ["v:y"]}]`), /feature_services\[0\]\.features\[0\]: unknown feature "y" of view v; known: x/)
     assert.match(loadError(`${BASE}feature_views: [{name: v, entities: [driver], source: src, schema: [{name: driver_id, dtype: int64}]}]`),
       /has the name of a join key/)
   })

@@ -25,7 +25,7 @@ export const durationSeconds = z.union([z.number(), z.string()]).transform((valu
 })
 
 /** The bad-input error for a name that does not exist, listing the ones that do. */
-export function unknownName(where: string, what: string, name: string, known: Iterable<string>) {
+export function unknownName(where: string, what: string, name: string, known: Iterable<string>, owner?: string) {
   const list = [...known]
-  return Errors.badInput(where, `unknown ${what} ${JSON.stringify(name)}; known: ${list.length ? list.join(', ') : '(none)'}`)
+  return Errors.badInput(where, `unknown ${what} ${JSON.stringify(name)}${owner ? ` of ${owner}` : ''}; known: ${list.length ? list.join(', ') : '(none)'}`)
 }

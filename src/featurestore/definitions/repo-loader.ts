@@ -121,7 +121,7 @@ function checkReferences(repo: FeatureRepo, origins: Origins): void {
       const wanted = serviceEntryFeatures(entry) ?? []
       const known = view.schema.map((f) => f.name)
       for (const f of wanted) {
-        if (!known.includes(f)) throw unknownName(`${at}.features[${i}]`, `feature of view ${name}`, f, known)
+        if (!known.includes(f)) throw unknownName(`${at}.features[${i}]`, 'feature', f, known, `view ${name}`)
       }
     })
   }

@@ -17,11 +17,13 @@ export interface DriverDataOptions {
   /** Distinct drivers K; row i belongs to driver 1000 + (i mod K). Default 1000. */
   drivers?: number
   seed?: number
+  /** First hour of the data (default DRIVER_DATA_START); the quickstart ends its data at the current hour. */
+  start?: string
 }
 
 export const DRIVER_DATA_START = '2024-01-01T00:00:00Z'
-/** The same instant in epoch seconds: arithmetic on numbers, one conversion per row. */
-const START_SECONDS = Date.parse(DRIVER_DATA_START) / 1000
+/** The start in epoch seconds: arithmetic on numbers, one conversion per row. */
+const startSeconds = (options: DriverDataOptions) => Date.parse(options.start ?? DRIVER_DATA_START) / 1000
 
 export const CITIES = [
   'New York', 'Los Angeles', 'Chicago', 'Houston', 'Phoenix', 'Philadelphia', 'San Antonio', 'San Diego', 'Dallas',
@@ -82,7 +84,7 @@ export async function writeDriverStats(duckdb: Engine, path: string, options: Dr
       (${CITIES})[1 + ${randomInt(i, seed, 13, CITIES.length)}] as city
     from (
       select range as i,
-             ${START_SECONDS} + (range // ${k}) * 3600 + ${driverOffset(sql`1000 + range % ${k}`, seed)} as ts
+             ${startSeconds(options)} + (range // ${k}) * 3600 + ${driverOffset(sql`1000 + range % ${k}`, seed)} as ts
       from range(${options.rows})
     ) rows`
   await copyTo(duckdb, query, path)
@@ -107,7 +109,7 @@ export async function writeDriverEntities(duckdb: Engine, path: string, options:
   // it: hour index floor((s − offset_d) / 3600), row index hour · K + d.
   const query = sql`
     select cast(1000 + d as bigint) as driver_id,
-           to_timestamp(${START_SECONDS} + s) as event_timestamp,
+           to_timestamp(${startSeconds(options)} + s) as event_timestamp,
            cast(case when coalesce(${convRate(sql`cast(floor((s - offset_d) / 3600) * ${k} + d as bigint)`, seed)}, 0.5) * 0.8
                           + ${uniform(j, seed, 21)} * 0.4 > 0.6 then 1 else 0 end as bigint) as trip_completed
     from (

@@ -20,6 +20,8 @@ export interface PlanEntry {
   readonly newVersion?: number
   /** Top-level fields that differ from the current version (for a change). */
   readonly changedFields: string[]
+  /** The version the object has once the plan is applied. */
+  readonly version: number
 }
 
 export interface RegistryPlan {
@@ -42,18 +44,18 @@ export async function planRepo(db: Kysely<MetadataSchema>, repo: FeatureRepo): P
   for (const want of desiredObjects(repo)) {
     const have = current.get(`${want.kind} ${want.name}`)
     if (!have) {
-      entries.push({ kind: want.kind, name: want.name, action: 'create', newVersion: 1, changedFields: [] })
+      entries.push({ kind: want.kind, name: want.name, action: 'create', newVersion: 1, changedFields: [], version: 1 })
       writes.push({ ...want, version: 1 })
       continue
     }
     const version = Number(have.current_version)
     if (have.spec_hash === want.hash) {
-      entries.push({ kind: want.kind, name: want.name, action: 'unchanged', currentVersion: version, changedFields: [] })
+      entries.push({ kind: want.kind, name: want.name, action: 'unchanged', currentVersion: version, changedFields: [], version })
       continue
     }
     const stored = await registryRepo.getVersion(db, project, want.kind, want.name, version)
     const fields = changedFields(JSON.parse(stored!.spec) as Record<string, unknown>, want.spec as unknown as Record<string, unknown>)
-    entries.push({ kind: want.kind, name: want.name, action: 'change', currentVersion: version, newVersion: version + 1, changedFields: fields })
+    entries.push({ kind: want.kind, name: want.name, action: 'change', currentVersion: version, newVersion: version + 1, changedFields: fields, version: version + 1 })
     writes.push({ ...want, version: version + 1 })
   }
   await checkPinnedServiceRefs(db, project, repo, writes)
@@ -74,7 +76,7 @@ async function checkPinnedServiceRefs(db: Kysely<MetadataSchema>, project: strin
       }
       const names = spec.schema.map((f) => f.name)
       for (const f of serviceEntryFeatures(entry) ?? []) {
-        if (!names.includes(f)) throw unknownName(where, `feature of ${view}@${version}`, f, names)
+        if (!names.includes(f)) throw unknownName(where, 'feature', f, names, `${view}@${version}`)
       }
     }
   }

@@ -118,7 +118,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
     const resolved = lookup.view(s.view, s.version)
     const known = resolved.spec.schema.map((f) => f.name)
     for (const f of s.features ?? []) {
-      if (!known.includes(f)) throw unknownName(s.where, `feature of view ${resolved.name}@${resolved.version}`, f, known)
+      if (!known.includes(f)) throw unknownName(s.where, 'feature', f, known, `view ${resolved.name}@${resolved.version}`)
     }
     const key = JSON.stringify([resolved.name, resolved.version, s.alias ?? null, Object.entries(s.joinKeyMap).sort()])
     const group = groups.get(key) ?? { selection: s, resolved, features: [] }
@@ -140,7 +140,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
       return column
     }
     for (const k of Object.keys(selection.joinKeyMap)) {
-      if (!spec.join_keys.includes(k)) throw unknownName(selection.where, `join key of view ${resolved.name} in join_key_map`, k, spec.join_keys)
+      if (!spec.join_keys.includes(k)) throw unknownName(`${selection.where}.join_key_map`, 'join key', k, spec.join_keys, `view ${resolved.name}`)
     }
     const joinKeys = spec.join_keys.map((key): PlannedJoinKey => {
       const entityColumn = selection.joinKeyMap[key] ?? key

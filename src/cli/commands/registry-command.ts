@@ -1,0 +1,83 @@
+import type { Command } from 'commander'
+import { Errors, loadConfig } from '../../core/index.js'
+import type { PlanEntry, RegistryPlan } from '../../featurestore/index.js'
+import { openAsof } from '../../asof.js'
+import { globalOptions, printJson, type GlobalOptions } from '../output.js'
+import { withAsofOrServer } from '../server-client.js'
+
+/** The plan as the API answers it (`POST /api/v1/apply`), so local and remote runs print alike. */
+interface WirePlan {
+  project: string
+  applied: boolean
+  entries: { kind: string; name: string; action: PlanEntry['action']; current_version: number | null; new_version: number | null; changed_fields: string[] }[]
+}
+
+/**
+ * `asof plan` and `asof apply` (in the repo directory, or `--repo DIR`): the diff per object
+ * (create / change / unchanged) and the version each change creates; apply writes it in one
+ * transaction. `asof versions NAME` lists a feature view's immutable versions.
+ */
+export function register(program: Command): void {
+  registryCommand(program, 'plan', 'show what apply would change: per object create / change / unchanged, and the version each change creates', false)
+  registryCommand(program, 'apply', 'apply the feature repo: every created or changed object gets a new immutable version, in one transaction', true)
+
+  program.command('versions')
+    .description('list the versions of a registry object (default: a feature view)')
+    .argument('<name>', 'the object name')
+    .option('--kind <kind>', 'entity, source, feature_view or feature_service', 'feature_view')
+    .action(async (name: string, opts: { kind: string }, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const asof = await openAsof(loadConfig({ repoDir: global.repo }))
+      try {
+        const kind = parseKind(opts.kind)
+        const versions = await asof.featureStore.listVersions(kind, name)
+        if (global.json) return printJson(versions.map((v) => ({ kind: v.kind, name: v.name, version: v.version, spec_hash: v.specHash, created_at: v.createdAt, spec: v.spec })))
+        for (const v of versions) process.stdout.write(`${v.name}@${v.version}  ${v.createdAt}  ${v.specHash.slice(0, 12)}\n`)
+      } finally {
+        await asof.close()
+      }
+    })
+}
+
+/** `plan` (dry run) and `apply`: locally, or through a running `asof serve` that holds the database. */
+function registryCommand(program: Command, name: string, description: string, apply: boolean): void {
+  program.command(name).description(description).action(async (_opts: unknown, cmd: Command) => {
+    const global = globalOptions(cmd)
+    const plan = await withAsofOrServer(loadConfig({ repoDir: global.repo }),
+      async (asof) => toWire(await (apply ? asof.featureStore.apply() : asof.featureStore.plan()), apply),
+      (client) => client.request<WirePlan>('POST', '/api/v1/apply', { dry_run: !apply }))
+    print(global, plan)
+  })
+}
+
+const KINDS = ['entity', 'source', 'feature_view', 'feature_service'] as const
+
+function parseKind(kind: string): (typeof KINDS)[number] {
+  if ((KINDS as readonly string[]).includes(kind)) return kind as (typeof KINDS)[number]
+  throw Errors.badInput('--kind', `unknown kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`)
+}
+
+function toWire(plan: RegistryPlan, applied: boolean): WirePlan {
+  return {
+    project: plan.project,
+    applied,
+    entries: plan.entries.map((e) => ({
+      kind: e.kind, name: e.name, action: e.action, current_version: e.currentVersion ?? null,
+      new_version: e.newVersion ?? null, changed_fields: e.changedFields,
+    })),
+  }
+}
+
+function print(global: GlobalOptions, plan: WirePlan): void {
+  if (global.json) return printJson(plan)
+  for (const e of plan.entries) {
+    const what = `${e.kind} ${e.name}`
+    if (e.action === 'create') process.stdout.write(`create     ${what} (version ${e.new_version})\n`)
+    else if (e.action === 'change') process.stdout.write(`change     ${what}: version ${e.current_version} → ${e.new_version} (${e.changed_fields.join(', ')})\n`)
+    else process.stdout.write(`unchanged  ${what} (version ${e.current_version})\n`)
+  }
+  const changes = plan.entries.filter((e) => e.action !== 'unchanged').length
+  process.stdout.write(plan.applied
+    ? `applied ${changes} change(s) to project ${plan.project}\n`
+    : `${changes} change(s) to apply to project ${plan.project}${changes ? ' (run `asof apply`)' : ''}\n`)
+}

@@ -1,0 +1,88 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { isAsofError } from '../../src/core/index.js'
+import type { RetrievalRequest } from '../../src/featurestore/index.js'
+import { ENGINES } from '../helpers/engines.js'
+import { buildPitWorld, type ViewFixture } from './pit-fixture.js'
+
+const trips: ViewFixture = {
+  name: 'trips', entities: ['location_id'], timestamp_field: 'ts', features: ['pickups'],
+  field_mapping: { loc: 'location_id', n_pickups: 'pickups' },
+  rows: [
+    { loc: 1, ts: '2024-01-01T00:00:00Z', n_pickups: 10 },
+    { loc: 2, ts: '2024-01-01T00:00:00Z', n_pickups: 20 },
+  ],
+}
+const drivers: ViewFixture = {
+  name: 'drivers', entities: ['driver_id'], timestamp_field: 'ts', features: ['rating'],
+  rows: [{ driver_id: 1, ts: '2024-01-01T00:00:00Z', rating: 4.5 }],
+}
+
+const rows = (entityRows: Record<string, unknown>[]): RetrievalRequest['entities'] => ({ kind: 'rows', rows: entityRows })
+
+for (const testEngine of ENGINES) {
+  describe(`${testEngine.kind}: historical retrieval`, { skip: testEngine.skip }, () => {
+    it('joins one view twice through join_key_map and aliases (origin and destination), after field_mapping', async () => {
+      const world = await buildPitWorld(testEngine, [trips], {
+        name: 'route',
+        entries: [
+          { view: 'trips', alias: 'origin', join_key_map: { location_id: 'origin_id' } },
+          { view: 'trips', alias: 'destination', join_key_map: { location_id: 'destination_id' } },
+        ],
+      })
+      try {
+        const result = await world.store.historical({
+          featureService: 'route', fullFeatureNames: true,
+          entities: rows([{ origin_id: 1, destination_id: 2, event_timestamp: '2024-01-02T00:00:00Z' }, { origin_id: 2, destination_id: 3, event_timestamp: '2024-01-02T00:00:00Z' }]),
+        })
+        assert.deepEqual(result.columns.map((c) => c.name), ['origin_id', 'destination_id', 'event_timestamp', 'origin__pickups', 'destination__pickups'])
+        assert.deepEqual(result.rows.map((r) => [r.origin__pickups, r.destination__pickups]), [[10, 20], [20, null]])
+        // Without full names both entries produce "pickups".
+        await assert.rejects(world.store.historical({ featureService: 'route', entities: rows([{ origin_id: 1, destination_id: 2, event_timestamp: '2024-01-02T00:00:00Z' }]) }),
+          /both produce the column "pickups"/)
+      } finally {
+        await world.dispose()
+      }
+    })
+
+    it('matches join keys by value and type: the string "1" is not the number 1', async () => {
+      const world = await buildPitWorld(testEngine, [drivers])
+      try {
+        const asStrings = await world.store.historical({ features: ['drivers:rating'], entities: rows([{ driver_id: '1', event_timestamp: '2024-01-02T00:00:00Z' }]) })
+        assert.deepEqual(asStrings.rows, [{ driver_id: '1', event_timestamp: '2024-01-02T00:00:00Z', rating: null }])
+        const asNumbers = await world.store.historical({ features: ['drivers:rating'], entities: rows([{ driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }]) })
+        assert.equal(asNumbers.rows[0]!.rating, 4.5)
+      } finally {
+        await world.dispose()
+      }
+    })
+
+    it('rejects bad requests with one bad-input message naming the problem', async () => {
+      const world = await buildPitWorld(testEngine, [drivers])
+      const entity = { driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }
+      const cases: [Partial<RetrievalRequest>, RegExp][] = [
+        [{ features: ['nope:rating'] }, /unknown feature view "nope"; known: drivers/],
+        [{ features: ['drivers:nope'] }, /unknown feature "nope" of view drivers@1; known: rating/],
+        [{ features: ['drivers@7:rating'] }, /unknown version of feature view drivers "7"; known: 1/],
+        [{ features: ['drivers:rating'], timestampColumn: 'ts' }, /no timestamp column "ts"/],
+        [{ features: ['drivers:rating'], entities: rows([{ event_timestamp: '2024-01-02T00:00:00Z' }]) }, /no join-key column "driver_id"/],
+        [{ features: ['drivers:rating'], entities: rows([{ ...entity, rating: 1 }]) }, /feature drivers:rating and entity column rating both produce the column "rating"/],
+        [{ features: ['drivers:rating'], entities: rows([entity, { driver_id: 'x', event_timestamp: '2024-01-02T00:00:00Z' }]) }, /column driver_id: mixes values of type int64 and string/],
+        [{ features: ['drivers:rating'], entities: rows([{ driver_id: 1, event_timestamp: 'yesterday' }]) }, /expected an ISO-8601 timestamp/],
+        [{ features: ['drivers-rating'] }, /expected view:feature/],
+        [{ featureService: 'nope' }, /unknown feature service "nope"/],
+      ]
+      try {
+        for (const [request, message] of cases) {
+          await assert.rejects(world.store.historical({ entities: rows([entity]), ...request }), (e) => {
+            assert.ok(isAsofError(e) && e.kind === 'bad_input', String(e))
+            assert.match(e.message, message)
+            return true
+          })
+        }
+      } finally {
+        await world.dispose()
+      }
+    })
+  })
+}
