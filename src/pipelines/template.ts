@@ -34,7 +34,8 @@ export function lookup(path: string, scope: Readonly<Record<string, JsonValue | 
     const obj = current as Record<string, unknown> | null
     const known = obj && typeof obj === 'object' ? Object.keys(obj).filter((k) => obj[k] !== undefined) : []
     if (!obj || typeof obj !== 'object' || obj[part] === undefined) {
-      throw Errors.notFound(`${where}: {{ ${path} }}`, [...walked, part].join('.'), known)
+      const name = [...walked, part].join('.')
+      throw Errors.badInput(where, `{{ ${path} }} refers to unknown ${JSON.stringify(name)}; known${walked.length ? ` under ${walked.join('.')}` : ''}: ${known.length ? known.join(', ') : '(none)'}`)
     }
     current = obj[part]
     walked.push(part)

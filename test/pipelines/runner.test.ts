@@ -193,6 +193,38 @@ for (const engine of ENGINES) {
       assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['v1', 'v2'])
     })
 
+    it('never reuses outputs of a task with cache: false', async () => {
+      const log = join(f.home, 'nocache.log')
+      const p = pipeline({ name: 'uncached', tasks: [{ id: 'work', uses: 'append_line', params: { path: log, line: 'ran' }, cache: false }] })
+      await f.runner().run(p, { logicalDate: '2026-01-01' })
+      await f.runner().run(p, { logicalDate: '2026-01-02' })
+      assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 2)
+    })
+
+    it('maps over an empty list to an empty output, and fails a mapped task when an instance fails', async () => {
+      const p = pipeline({
+        name: 'mapped_edges',
+        tasks: [
+          { id: 'none', uses: 'emit', params: { value: [] } },
+          { id: 'each_none', uses: 'emit', params: { value: '{{ item }}' }, depends_on: ['none'], map_over: 'none' },
+          { id: 'some', uses: 'emit', params: { value: ['ok', 'boom'] } },
+          { id: 'each_some', uses: 'fail', params: { message: '{{ item }}', until_attempt: 1 }, depends_on: ['some'], map_over: 'some' },
+          { id: 'not_a_list', uses: 'emit', params: { value: 'x' }, depends_on: ['none'] },
+          { id: 'each_bad', uses: 'noop', depends_on: ['not_a_list'], map_over: 'not_a_list' },
+          { id: 'bad_ref', uses: 'emit', params: { value: '{{ params.nope }}' } },
+        ],
+      })
+      const { tasks } = await f.runner().run(p)
+      const whole = (id: string) => tasks.find((t) => t.task_id === id && t.map_index === -1)!
+      assert.equal(whole('each_none').state, 'success')
+      assert.deepEqual(JSON.parse(whole('each_none').output!), [])
+      assert.equal(whole('each_some').state, 'success', 'until_attempt 1: every instance succeeds')
+      assert.equal(whole('each_bad').state, 'failed')
+      assert.match(whole('each_bad').error!, /not_a_list is not a list/)
+      assert.equal(whole('bad_ref').state, 'failed')
+      assert.match(whole('bad_ref').error!, /task bad_ref: params\.value: \{\{ params\.nope \}\} refers to unknown "params\.nope"; known under params: \(none\)/)
+    })
+
     it('keys runs by pipeline and logical date: re-running a date replaces its run', async () => {
       const p = pipeline({ name: 'keyed', tasks: [{ id: 'a', uses: 'noop' }] })
       const runner = f.runner()
