@@ -3,6 +3,9 @@ import { isAsofError, type ErrorKind } from '../core/index.js'
 import { GateFailed } from './output.js'
 import { explainBusy } from './server-client.js'
 import * as serveCommand from './commands/serve-command.js'
+import * as quickstartCommand from './commands/quickstart-command.js'
+import * as registryCommand from './commands/registry-command.js'
+import * as historicalCommand from './commands/historical-command.js'
 import * as keysCommand from './commands/keys-command.js'
 import * as modelsCommand from './commands/models-command.js'
 import * as materializeCommand from './commands/materialize-command.js'
@@ -18,7 +21,7 @@ import * as docsCommand from './commands/docs-command.js'
  * `register(program)`; this file lists them (keep the list in help order) and maps errors to exit codes in one place:
  * 0 done, 1 ran and the gate failed, 2 bad input, 3 could not run.
  */
-const COMMANDS: { register(program: Command): void }[] = [serveCommand, keysCommand, validateCommand, materializeCommand, onlineCommand, suiteCommand, checkpointCommand, docsCommand, pipelineCommand, modelsCommand]
+const COMMANDS: { register(program: Command): void }[] = [quickstartCommand, serveCommand, keysCommand, registryCommand, historicalCommand, materializeCommand, onlineCommand, validateCommand, suiteCommand, checkpointCommand, docsCommand, pipelineCommand, modelsCommand]
 
 const EXIT_CODES: Record<ErrorKind, number> = {
   bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,
@@ -47,7 +50,10 @@ export async function runCli(argv: string[]): Promise<number> {
       // commander has printed its message already; help and version exit 0
       return e.exitCode === 0 ? 0 : 2
     }
-    if (e instanceof GateFailed) return 1
+    if (e instanceof GateFailed) {
+      if (e.message) process.stderr.write(`asof: ${e.message}\n`)
+      return 1
+    }
     if (isAsofError(e)) {
       const error = explainBusy(e, program.opts().repo)
       process.stderr.write(`asof: ${error.message}\n`)
