@@ -10,7 +10,12 @@ import { installErrorHandling, sendProblem } from './errors.js'
 import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoutes } from './routes/keys-routes.js'
+import { historicalRoutes } from './routes/historical-routes.js'
+import { materializeRoutes } from './routes/materialize-routes.js'
 import { modelsRoutes } from './routes/models-routes.js'
+import { onlineRoutes } from './routes/online-routes.js'
+import { pipelinesRoutes } from './routes/pipelines-routes.js'
+import { registryRoutes } from './routes/registry-routes.js'
 
 export interface AppOptions {
   /**
@@ -21,7 +26,10 @@ export interface AppOptions {
 }
 
 /** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
-const ROUTES: readonly RouteModule[] = [healthRoutes, keysRoutes, modelsRoutes]
+const ROUTES: readonly RouteModule[] = [
+  healthRoutes, onlineRoutes, registryRoutes, historicalRoutes, materializeRoutes,
+  pipelinesRoutes, modelsRoutes, keysRoutes,
+]
 
 /**
  * Builds the REST API over an open Asof, without listening (fastify's testing rule: `server.ts`

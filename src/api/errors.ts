@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { Errors, isAsofError, type ErrorKind } from '../core/index.js'
+import { AsofError, Errors, isAsofError, type ErrorKind } from '../core/index.js'
 
 /** The one map from an error's kind to an HTTP status. */
 const STATUS: Record<ErrorKind, number> = {
@@ -38,6 +38,11 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
   const problem: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code }
   if (field) problem.field = field
   return reply.code(status).type('application/problem+json').send(problem)
+}
+
+/** The same error, naming the request field at fault (the problem document's `field`). */
+export function atField(error: AsofError, field: string): AsofError {
+  return new AsofError(error.code, error.kind, error.message, { ...error.details, field }, { cause: error.cause })
 }
 
 /** `body.features[0]` from a validation context and a JSON pointer or zod path. */

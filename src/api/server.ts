@@ -7,6 +7,7 @@ import type { Asof } from '../asof.js'
 import { buildApp } from './app.js'
 import { ApiKeys } from './auth.js'
 import { Errors } from '../core/index.js'
+import { startScheduler } from '../pipelines/index.js'
 
 /** Where `asof serve` announces itself in embedded mode, so other CLI processes can find it. */
 export function serverFilePath(home: string): string {
@@ -44,11 +45,14 @@ export interface RunningServer {
 /**
  * Starts the service: builds the app, listens, writes `.asof/server.json` (embedded mode), and
  * drains and closes on SIGTERM/SIGINT. With no API key it runs open only in embedded mode on a
- * loopback address; anywhere else it refuses to start until a key exists.
+ * loopback address; anywhere else it refuses to start until a key exists. The pipelines
+ * scheduler runs alongside unless turned off.
  */
 export interface ServerOptions {
   host: string
   port: number
+  /** Also run the pipelines scheduler in this process (default true; replicas fire each tick once). */
+  scheduler?: boolean
   /** Drain and exit on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean
 }
@@ -64,6 +68,7 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
+  const scheduler = (options.scheduler ?? true) ? startScheduler(asof.pipelines) : undefined
   const serverFile = asof.mode === 'embedded' ? serverFilePath(asof.config.home) : undefined
   if (serverFile) {
     mkdirSync(asof.config.home, { recursive: true })
@@ -84,6 +89,7 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
       process.off('SIGINT', onSignal)
       // fastify answers 503 to new requests and waits for in-flight ones before resolving.
       await app.close()
+      await scheduler?.stop()
       if (serverFile && readServerFile(asof.config.home)?.pid === process.pid) rmSync(serverFile, { force: true })
       await asof.close()
     })()

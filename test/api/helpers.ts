@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig } from '../../src/core/index.js'
@@ -17,10 +19,12 @@ export interface TestService {
 
 /**
  * A real asof (temp DuckDB home, or a fresh PostgreSQL database for server mode) served on
- * port 0. `env` reaches loadConfig, e.g. `{ ASOF_BODY_LIMIT: '1000' }`.
+ * port 0. `env` reaches loadConfig, e.g. `{ ASOF_BODY_LIMIT: '1000' }`; `writeRepo` fills the feature
+ * repo directory before asof opens it.
  */
-export async function startTestService(engine: TestEngine, options: AppOptions & { env?: Record<string, string> } = {}): Promise<TestService> {
+export async function startTestService(engine: TestEngine, options: AppOptions & { env?: Record<string, string>; writeRepo?: (dir: string) => void } = {}): Promise<TestService> {
   const { dir, remove } = tempDir('asof-api-')
+  options.writeRepo?.(dir)
   let databaseUrl: string | undefined
   let dropDatabase = async () => {}
   if (engine.kind === 'postgres') {
@@ -75,3 +79,39 @@ export async function call(url: string, method: string, path: string, options: {
 }
 
 export const bearer = (secret: string) => ({ authorization: `Bearer ${secret}` })
+
+export const HOUR = 3600_000
+export const iso = (ms: number) => new Date(ms).toISOString()
+
+/** A driver-stats repo on a CSV file: 1001 fresh, 1002 five days old (ttl 2d), 1003 outside the materialized window. */
+export function writeDriverRepo(dir: string, now: number): void {
+  mkdirSync(join(dir, 'data'))
+  writeFileSync(join(dir, 'asof.yaml'), 'project: api_test\n')
+  writeFileSync(join(dir, 'data', 'driver_stats.csv'), [
+    'driver_id,conv_rate,avg_daily_trips,event_timestamp',
+    `1001,0.5,10,${iso(now - 30 * 24 * HOUR)}`,
+    `1001,0.75,12,${iso(now - HOUR)}`,
+    `1002,0.25,30,${iso(now - 5 * 24 * HOUR)}`,
+    `1003,0.125,40,${iso(now + 24 * HOUR)}`,
+    '',
+  ].join('\n'))
+  writeFileSync(join(dir, 'entities.csv'), `driver_id,event_timestamp\n1001,${iso(now - 30 * 24 * HOUR + HOUR)}\n`)
+  writeFileSync(join(dir, 'repo.yaml'), `
+entities:
+  - {name: driver, join_keys: [driver_id]}
+sources:
+  - {name: driver_stats_source, kind: file, path: data/driver_stats.csv, timestamp_field: event_timestamp}
+feature_views:
+  - name: driver_hourly_stats
+    entities: [driver]
+    ttl: 2d
+    source: driver_stats_source
+    online: true
+    schema:
+      - {name: conv_rate, dtype: float64}
+      - {name: avg_daily_trips, dtype: int64}
+feature_services:
+  - name: driver_activity
+    features: [driver_hourly_stats:conv_rate]
+`)
+}

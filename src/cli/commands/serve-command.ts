@@ -11,13 +11,14 @@ export function register(program: Command): void {
     .description('serve the REST API, Feast-compatible online features and /docs until SIGTERM/SIGINT')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or ASOF_HOST)')
     .option('--port <port>', 'port to listen on (default 6566, or ASOF_PORT; 0 picks a free one)')
-    .action(async (opts: { host?: string; port?: string }, cmd: Command) => {
+    .option('--no-scheduler', 'do not run the pipelines scheduler in this process')
+    .action(async (opts: { host?: string; port?: string; scheduler: boolean }, cmd: Command) => {
       const global = globalOptions(cmd)
       const config = loadConfig({ repoDir: global.repo, host: opts.host, port: opts.port === undefined ? undefined : Number(opts.port) })
       const asof = await openAsof(config)
       let server
       try {
-        server = await startServer(asof, { host: config.api.host, port: config.api.port })
+        server = await startServer(asof, { host: config.api.host, port: config.api.port, scheduler: opts.scheduler })
       } catch (e) {
         await asof.close()
         throw e
@@ -25,6 +26,7 @@ export function register(program: Command): void {
       const lines = [
         `asof serving ${asof.mode} mode on ${server.url}`,
         `  API docs: ${server.url}/docs   metrics: ${server.url}/metrics   health: ${server.url}/health`,
+        `  pipelines scheduler: ${opts.scheduler ? 'running' : 'off'}`,
         server.open
           ? '  OPEN: no API keys exist, so anyone on this machine can call every route (create one with `asof keys create --scope admin` to require keys)'
           : '  API keys required: send `Authorization: Bearer <key>` or `x-api-key: <key>`',
