@@ -1,0 +1,290 @@
+/**
+ * `npm run bench:online` — online serving, in the shape of Feast's published serving benchmark:
+ * 50 features across 5 feature views, N entities materialized (100k by default),
+ * `POST /get-online-features` with 1, 10, 50 and 100 entities per request. Load comes from
+ * autocannon in a separate process on loopback, first at a fixed 1,000 req/s (p50/p99), then as
+ * fast as the server answers (max req/s). The baseline, in the same run: a bare fastify route
+ * that parses the same body and returns a prebuilt response of the same size.
+ *
+ *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres]
+ *
+ * PostgreSQL mode needs ASOF_BENCH_PG_URL (or ASOF_TEST_PG_URL); a fresh database is created
+ * and dropped. Targets (issue 4): p99 ≤ 2 ms (1 entity), ≤ 10 ms (100 entities) at 1,000 req/s;
+ * max ≥ 60 % of the bare route's.
+ */
+import { fork } from 'node:child_process'
+import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { parseArgs } from 'node:util'
+import Fastify from 'fastify'
+import pg from 'pg'
+import autocannon from 'autocannon'
+import { loadConfig } from '../src/core/index.js'
+import { openAsof, type Asof } from '../src/asof.js'
+import { ApiKeys, buildApp } from '../src/api/index.js'
+import { tempDir } from '../test/helpers/engines.js'
+
+const BATCH_SIZES = [1, 10, 50, 100]
+const VIEWS = 5
+const FEATURES_PER_VIEW = 10
+const FIXED_RATE = 1000
+
+/** What the load process is told to do; it answers with a LoadResult on stdout. */
+interface LoadJob {
+  url: string
+  headers: Record<string, string>
+  /** Request bodies to cycle through (random entities, so the cache sees realistic keys). */
+  bodies: string[]
+  /** Total requests per second, or 0 for as fast as possible. */
+  rate: number
+  seconds: number
+  connections: number
+}
+
+interface LoadResult {
+  requests: number
+  non2xx: number
+  errors: number
+  rps: number
+  p50: number
+  p99: number
+}
+
+// ---------------------------------------------------------------- load process (autocannon)
+
+async function runLoad(job: LoadJob): Promise<LoadResult> {
+  const latencies: number[] = []
+  let i = 0
+  let finish: (r: autocannon.Result) => void = () => {}
+  let fail: (e: unknown) => void = () => {}
+  const done = new Promise<autocannon.Result>((resolve, reject) => { finish = resolve; fail = reject })
+  const instance = autocannon({
+    url: job.url,
+    connections: job.connections,
+    duration: job.seconds,
+    ...(job.rate ? { overallRate: job.rate } : {}),
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...job.headers },
+      setupRequest: (request) => {
+        request.body = job.bodies[i++ % job.bodies.length]
+        return request
+      },
+    }],
+  }, (err, result) => (err ? fail(err) : finish(result)))
+  // autocannon's own histogram rounds to whole milliseconds; targets of 2 ms need finer.
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300) latencies.push(ms)
+  })
+  const result = await done
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN
+  return {
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    rps: result.requests.total / job.seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+  }
+}
+
+/** Runs one load job in a separate process (this file with --load), so the generator does not share the server's event loop. */
+async function loadInChild(job: LoadJob): Promise<LoadResult> {
+  const child = fork(new URL(import.meta.url).pathname, ['--load'], { execArgv: ['--import', 'tsx'], stdio: ['pipe', 'pipe', 'inherit', 'ipc'] })
+  child.send(job)
+  const [result] = await once(child, 'message') as [LoadResult]
+  child.kill()
+  return result
+}
+
+// ---------------------------------------------------------------- the feature repo and its data
+
+const viewName = (v: number) => `driver_stats_${v}`
+const featureName = (v: number, f: number) => `f${v}_${f}`
+
+/** All 50 feature refs, `view:feature`. */
+function featureRefs(): string[] {
+  const refs: string[] = []
+  for (let v = 0; v < VIEWS; v++) for (let f = 0; f < FEATURES_PER_VIEW; f++) refs.push(`${viewName(v)}:${featureName(v, f)}`)
+  return refs
+}
+
+/** Writes the bench feature repo: one entity, one CSV source with 50 feature columns, 5 views of 10 features. */
+async function writeRepo(dir: string, entities: number): Promise<void> {
+  mkdirSync(join(dir, 'data'), { recursive: true })
+  writeFileSync(join(dir, 'asof.yaml'), 'project: online_bench\n')
+  const views = Array.from({ length: VIEWS }, (_, v) => [
+    `  - name: ${viewName(v)}`,
+    '    entities: [driver]',
+    '    source: features',
+    '    online: true',
+    '    schema:',
+    ...Array.from({ length: FEATURES_PER_VIEW }, (_, f) => `      - {name: ${featureName(v, f)}, dtype: float64}`),
+  ].join('\n'))
+  writeFileSync(join(dir, 'bench.yaml'), [
+    'entities:',
+    '  - {name: driver, join_keys: [driver_id]}',
+    'sources:',
+    '  - {name: features, kind: file, path: data/features.csv, timestamp_field: event_timestamp}',
+    'feature_views:',
+    ...views,
+    '',
+  ].join('\n'))
+  const out = createWriteStream(join(dir, 'data', 'features.csv'))
+  const columns = featureRefs().map((r) => r.split(':')[1])
+  out.write(`driver_id,event_timestamp,${columns.join(',')}\n`)
+  for (let id = 0; id < entities; id++) {
+    let line = `${1000 + id},2026-01-01T00:00:00Z`
+    for (let c = 0; c < columns.length; c++) line += `,${((id * 31 + c * 17) % 1000) / 1000}`
+    if (!out.write(`${line}\n`)) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+}
+
+/** Request bodies with random entity ids, some of which do not exist (NOT_FOUND, as in production). */
+function bodies(batch: number, entities: number, count = 200): string[] {
+  const features = featureRefs()
+  return Array.from({ length: count }, () => JSON.stringify({
+    features,
+    entities: { driver_id: Array.from({ length: batch }, () => 1000 + Math.floor(Math.random() * entities * 1.01)) },
+  }))
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface StepResult { batch: number; fixed: LoadResult; max: LoadResult; bareMax: LoadResult; bytes: number }
+
+/**
+ * A bare fastify route: parses the same JSON body and sends a prebuilt body of `bytes` bytes —
+ * the most any route on this machine could do with this request and response size.
+ */
+async function startBare(responses: Map<number, string>): Promise<{ url: string; close: () => Promise<void> }> {
+  const bare = Fastify()
+  bare.post('/bare/:batch', async (request, reply) => {
+    reply.type('application/json')
+    return responses.get(Number((request.params as { batch: string }).batch))
+  })
+  await bare.listen({ host: '127.0.0.1', port: 0 })
+  const address = bare.server.address()
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, close: () => bare.close() }
+}
+
+async function measure(asofUrl: string, headers: Record<string, string>, entities: number, seconds: number): Promise<StepResult[]> {
+  const results: StepResult[] = []
+  const sample = new Map<number, string>()
+  for (const batch of BATCH_SIZES) {
+    const r = await fetch(`${asofUrl}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bodies(batch, entities, 1)[0] })
+    const text = await r.text()
+    if (r.status !== 200) throw new Error(`/get-online-features answered ${r.status}: ${text.slice(0, 300)}`)
+    sample.set(batch, text)
+  }
+  const bare = await startBare(sample)
+  try {
+    for (const batch of BATCH_SIZES) {
+      const payload = bodies(batch, entities)
+      const job = { headers, bodies: payload, seconds }
+      // warm-up: JIT, caches, connection setup
+      await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, seconds: 1, connections: 8 })
+      const fixed = await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: FIXED_RATE, connections: 8 })
+      const max = await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, connections: 32 })
+      const bareMax = await loadInChild({ ...job, url: `${bare.url}/bare/${batch}`, rate: 0, connections: 32 })
+      for (const [name, run] of Object.entries({ fixed, max, bareMax })) {
+        if (run.non2xx || run.errors) throw new Error(`batch ${batch} ${name}: ${run.non2xx} non-2xx answers, ${run.errors} errors`)
+      }
+      results.push({ batch, fixed, max, bareMax, bytes: Buffer.byteLength(sample.get(batch)!) })
+    }
+  } finally {
+    await bare.close()
+  }
+  return results
+}
+
+function report(mode: string, entities: number, results: StepResult[]): void {
+  console.log(`\n${mode} mode: ${VIEWS * FEATURES_PER_VIEW} features in ${VIEWS} views, ${entities} entities materialized`)
+  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  max req/s  bare req/s  max/bare')
+  for (const r of results) {
+    const target = r.batch === 1 ? '≤ 2 ms' : r.batch === 100 ? '≤ 10 ms' : ''
+    console.log([
+      String(r.batch).padStart(12), `${(r.bytes / 1024).toFixed(1)} KiB`.padStart(8),
+      `${r.fixed.p50.toFixed(2)} ms`.padStart(10), `${r.fixed.p99.toFixed(2)} ms`.padStart(10), target.padStart(10),
+      r.max.rps.toFixed(0).padStart(9), r.bareMax.rps.toFixed(0).padStart(10), `${(100 * r.max.rps / r.bareMax.rps).toFixed(0)} %`.padStart(8),
+    ].join('  '))
+  }
+}
+
+// ---------------------------------------------------------------- one mode end to end
+
+/** A fresh PostgreSQL database for server mode, dropped afterwards. */
+async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `asof_bench_${randomBytes(6).toString('hex')}`
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: baseUrl })
+    await client.connect()
+    try { await client.query(text) } finally { await client.end() }
+  }
+  await admin(`create database ${name}`)
+  const url = new URL(baseUrl)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) }
+}
+
+async function runMode(mode: 'embedded' | 'postgres', options: { entities: number; seconds: number; pgUrl?: string }): Promise<StepResult[]> {
+  const repo = tempDir('asof-bench-online-')
+  const database = mode === 'postgres' ? await freshDatabase(options.pgUrl!) : undefined
+  let asof: Asof | undefined
+  try {
+    await writeRepo(repo.dir, options.entities)
+    asof = await openAsof(loadConfig({ repoDir: repo.dir, databaseUrl: database?.url, logLevel: 'silent' }, {}))
+    await asof.featureStore.apply()
+    const t0 = performance.now()
+    await asof.online.materialize('2025-01-01T00:00:00Z', '2026-06-01T00:00:00Z')
+    console.log(`${mode}: materialized ${options.entities} entities × ${VIEWS} views in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    // Auth is part of the hot path a real deployment pays for: requests carry a read key.
+    const key = await new ApiKeys(asof.metadata).create('read', 'bench')
+    const app = await buildApp(asof)
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const address = app.server.address()
+    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    try {
+      return await measure(url, { authorization: `Bearer ${key.secret}` }, options.entities, options.seconds)
+    } finally {
+      await app.close()
+    }
+  } finally {
+    await asof?.close()
+    await database?.drop()
+    repo.remove()
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--load')) {
+    process.once('message', async (job: LoadJob) => {
+      process.send!(await runLoad(job))
+    })
+    return
+  }
+  const { values } = parseArgs({
+    options: {
+      entities: { type: 'string', default: '100000' },
+      seconds: { type: 'string', default: '4' },
+      modes: { type: 'string', default: 'embedded,postgres' },
+    },
+  })
+  const entities = Number(values.entities)
+  const seconds = Number(values.seconds)
+  const pgUrl = process.env.ASOF_BENCH_PG_URL ?? process.env.ASOF_TEST_PG_URL
+  for (const mode of values.modes!.split(',') as ('embedded' | 'postgres')[]) {
+    if (mode === 'postgres' && !pgUrl) {
+      console.log('postgres mode skipped: set ASOF_BENCH_PG_URL (or ASOF_TEST_PG_URL)')
+      continue
+    }
+    report(mode, entities, await runMode(mode, { entities, seconds, pgUrl }))
+  }
+}
+
+await main()
