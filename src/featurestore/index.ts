@@ -22,4 +22,3 @@ export { getOnlineFeaturesRequestSchema, type GetOnlineFeaturesRequest, type Onl
 export { pushRequestSchema, type PushRequest, type PushResult } from './online/push.js'
 export type { MaterializationGate, MaterializationReport, ViewMaterialization } from './materialize.js'
 export * from './example/driver-data.js'
-export { writeDriverStats, writeDriverEntities, createExampleRepo, CITIES, DRIVER_DATA_START, type DriverDataOptions, type EntityRowsOptions } from './example/driver-data.js'
