@@ -48,51 +48,45 @@ const KEY_TIMESTAMP = '1970-01-01T00:00:00Z'
 
 /**
  * Answers an online request from a plan made for its entity columns (`planOnline` checks the
- * join keys): one store read for all views, then column-oriented assembly. Statuses: PRESENT; NOT_FOUND (no value, or a null key); OUTSIDE_MAX_AGE when
- * `now − event_timestamp > ttl` (the value is still returned, as Feast's servers do).
+ * join keys): one store read for all views, then column-oriented assembly. Statuses: PRESENT;
+ * NOT_FOUND (no value, or a null key); OUTSIDE_MAX_AGE when `now − event_timestamp > ttl` (the
+ * value is still returned, as Feast's servers do). Statuses and timestamps depend only on the
+ * view and the row, so each view's arrays are built once and shared by its features.
  */
 export async function readOnlineFeatures(
   store: OnlineStore, plan: OnlinePlan, entities: Record<string, Value[]>, nowMicros: number,
 ): Promise<OnlineFeaturesResponse> {
   const columns = Object.keys(entities)
   const rowCount = columns.length ? entities[columns[0]!]!.length : 0
-  const lookups = plan.views.map((view) => ({
-    ref: view.ref,
-    keys: keysOf(view, entities, rowCount),
-  }))
-  const found = await store.read(lookups)
+  const found = await store.read(plan.views.map((view) => ({ ref: view.ref, keys: keysOf(view, entities, rowCount) })))
   const results: OnlineFeaturesResponse['results'] = columns.map((c) => ({
     values: entities[c]!,
     statuses: new Array<FieldStatus>(rowCount).fill('PRESENT'),
     event_timestamps: new Array<string>(rowCount).fill(KEY_TIMESTAMP),
   }))
-  const formatted = new Map<number, string>()
-  const timestampOf = (micros: number) => {
-    let s = formatted.get(micros)
-    if (s === undefined) formatted.set(micros, (s = formatMicros(BigInt(micros))))
-    return s
-  }
-  for (const f of plan.features) {
-    const view = plan.views[f.view]!
-    const stored = found[f.view]!
-    const values: Value[] = new Array(rowCount)
-    const statuses: FieldStatus[] = new Array(rowCount)
-    const timestamps: string[] = new Array(rowCount)
+  const perView = plan.views.map((view, v) => {
+    const stored = found[v]!
+    const statuses: FieldStatus[] = []
+    const timestamps: string[] = []
     for (let i = 0; i < rowCount; i++) {
-      const s: StoredValue | undefined = stored[i]
-      if (!s) {
-        values[i] = null
-        statuses[i] = 'NOT_FOUND'
-        timestamps[i] = KEY_TIMESTAMP
-        continue
-      }
-      values[i] = s.values[f.valueIndex] ?? null
-      statuses[i] = view.ttlMicros > 0 && nowMicros - s.eventTs > view.ttlMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT'
-      timestamps[i] = timestampOf(s.eventTs)
+      const s = stored[i]
+      statuses.push(!s ? 'NOT_FOUND' : view.ttlMicros > 0 && nowMicros - s.eventTs > view.ttlMicros ? 'OUTSIDE_MAX_AGE' : 'PRESENT')
+      timestamps.push(s ? formattedTimestamp(s) : KEY_TIMESTAMP)
     }
+    return { stored, statuses, timestamps }
+  })
+  for (const f of plan.features) {
+    const { stored, statuses, timestamps } = perView[f.view]!
+    const values: Value[] = []
+    for (let i = 0; i < rowCount; i++) values.push(stored[i]?.values[f.valueIndex] ?? null)
     results.push({ values, statuses, event_timestamps: timestamps })
   }
   return { metadata: { feature_names: [...columns, ...plan.features.map((f) => f.name)] }, results }
+}
+
+/** ISO-8601 of a stored value's event time, formatted once per stored value. */
+function formattedTimestamp(s: StoredValue): string {
+  return s.eventTimestamp ??= formatMicros(BigInt(s.eventTs))
 }
 
 function keysOf(view: PlannedOnlineView, entities: Record<string, Value[]>, rowCount: number): (string | null)[] {

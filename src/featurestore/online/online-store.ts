@@ -22,6 +22,8 @@ export interface StoredValue {
   readonly values: readonly Value[]
   readonly eventTs: number
   readonly createdTs: number | null
+  /** `eventTs` as ISO-8601, memoized by the first read that formats it. */
+  eventTimestamp?: string
 }
 
 export interface OnlineLookup {
