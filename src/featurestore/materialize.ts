@@ -46,6 +46,23 @@ export interface MaterializationReport {
   readonly views: ViewMaterialization[]
 }
 
+/** A materialization report as the API and `asof materialize --json` print it (snake_case wire names). */
+export interface MaterializationReportJson {
+  readonly views: {
+    view: string; version: number; run_id: string; start: string | null; end: string
+    rows_read: number; rows_written: number; status: 'succeeded' | 'refused'; validation_result_id: string | null
+  }[]
+}
+
+export function materializationReportJson(report: MaterializationReport): MaterializationReportJson {
+  return {
+    views: report.views.map((v) => ({
+      view: v.view, version: v.version, run_id: v.runId, start: v.start, end: v.end,
+      rows_read: v.rowsRead, rows_written: v.rowsWritten, status: v.status, validation_result_id: v.validationResultId ?? null,
+    })),
+  }
+}
+
 /**
  * Writes, per entity of each view, the latest row with `start ≤ event_timestamp ≤ end` (ties:
  * the latest created timestamp, null lowest) to the online store; every view whose batch

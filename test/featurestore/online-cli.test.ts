@@ -74,8 +74,8 @@ describe('asof materialize / materialize-incremental / online (real CLI, file so
   it('continues from the watermark with materialize-incremental and reports JSON with --json', () => {
     const m = asof('--json', 'materialize-incremental', '2021-01-10T00:00:00Z', '--views', 'driver_hourly_stats')
     assert.equal(m.status, 0, m.stderr)
-    const report = JSON.parse(m.stdout) as { views: { start: string; rowsRead: number }[] }
-    assert.deepEqual(report.views.map((v) => [v.start, v.rowsRead]), [['2021-01-03T00:00:00Z', 1]])
+    const report = JSON.parse(m.stdout) as { views: { start: string; rows_read: number; status: string }[] }
+    assert.deepEqual(report.views.map((v) => [v.start, v.rows_read, v.status]), [['2021-01-03T00:00:00Z', 1, 'succeeded']])
     const o = asof('online', '--features', 'driver_hourly_stats@1:conv_rate', '--entity', 'driver_id=1002', '--full-feature-names')
     assert.equal(o.status, 0, o.stderr)
     const response = JSON.parse(o.stdout) as { metadata: { feature_names: string[] }; results: { values: unknown[] }[] }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { isAsofError, loadConfig } from '../../core/index.js'
-import type { MaterializationReport } from '../../featurestore/index.js'
+import { materializationReportJson, type MaterializationReportJson } from '../../featurestore/index.js'
 import { GateFailed, globalOptions, printJson, progress, type GlobalOptions } from '../output.js'
 import { withAsofOrServer } from '../server-client.js'
 
@@ -14,8 +14,8 @@ export function register(program: Command): void {
     .action(async (start: string, end: string, opts: { views?: string }, cmd: Command) => {
       const views = splitList(opts.views)
       await run(globalOptions(cmd), `materializing ${start} → ${end}`,
-        (asof) => asof.online.materialize(start, end, views),
-        (client) => client.request<MaterializationReport>('POST', '/api/v1/materialize', { start, end, views }))
+        async (asof) => materializationReportJson(await asof.online.materialize(start, end, views)),
+        (client) => client.request<MaterializationReportJson>('POST', '/api/v1/materialize', { start, end, views }))
     })
 
   program.command('materialize-incremental')
@@ -25,18 +25,18 @@ export function register(program: Command): void {
     .action(async (end: string, opts: { views?: string }, cmd: Command) => {
       const views = splitList(opts.views)
       await run(globalOptions(cmd), `materializing up to ${end}`,
-        (asof) => asof.online.materializeIncremental(end, views),
-        (client) => client.request<MaterializationReport>('POST', '/api/v1/materialize-incremental', { end, views }))
+        async (asof) => materializationReportJson(await asof.online.materializeIncremental(end, views)),
+        (client) => client.request<MaterializationReportJson>('POST', '/api/v1/materialize-incremental', { end, views }))
     })
 }
 
-type Local = Parameters<typeof withAsofOrServer<MaterializationReport>>[1]
-type Remote = Parameters<typeof withAsofOrServer<MaterializationReport>>[2]
+type Local = Parameters<typeof withAsofOrServer<MaterializationReportJson>>[1]
+type Remote = Parameters<typeof withAsofOrServer<MaterializationReportJson>>[2]
 
 async function run(global: GlobalOptions, what: string, local: Local, remote: Remote): Promise<void> {
   const show = progress(global)
   show(`${what}…`)
-  let report: MaterializationReport
+  let report: MaterializationReportJson
   try {
     report = await withAsofOrServer(loadConfig({ repoDir: global.repo }), local, remote)
   } catch (e) {
@@ -52,7 +52,7 @@ async function run(global: GlobalOptions, what: string, local: Local, remote: Re
   show('')
   if (global.json) return printJson(report)
   for (const v of report.views) {
-    process.stdout.write(`${v.view}@${v.version}: ${v.rowsRead} entities read, ${v.rowsWritten} written (${v.start ?? 'beginning'} → ${v.end})\n`)
+    process.stdout.write(`${v.view}@${v.version}: ${v.rows_read} entities read, ${v.rows_written} written (${v.start ?? 'beginning'} → ${v.end})\n`)
   }
   if (report.views.length === 0) process.stdout.write('no online feature views to materialize (run `asof apply` first)\n')
 }
