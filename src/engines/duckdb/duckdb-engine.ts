@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { Kysely, sql, type CompiledQuery, type RawBuilder } from 'kysely'
+import { Kysely, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever } from '../../core/index.js'
-import type { Column, ColumnSpec, ColumnType, Engine, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+import { EngineBase } from '../engine-base.js'
 import { DuckDbConnectionPool, DuckDbDialect } from './kysely-dialect.js'
 
 const SQL_TYPES: Record<ColumnType, string> = {
@@ -23,11 +24,13 @@ export interface DuckDbEngineOptions {
  * DuckDB behind the Engine interface. One instance per file per process (DuckDB's own rule);
  * the file is locked for the life of the engine, and a second process gets a clear `busy` error.
  */
-export class DuckDbEngine implements Engine {
+export class DuckDbEngine extends EngineBase {
   readonly kind = 'duckdb' as const
   readonly db: Kysely<any>
+  protected readonly sqlTypes = SQL_TYPES
 
   private constructor(private readonly instance: DuckDBInstance, private readonly pool: DuckDbConnectionPool, readonly path: string) {
+    super()
     this.db = new Kysely<any>({ dialect: new DuckDbDialect(pool) })
   }
 
@@ -71,29 +74,6 @@ export class DuckDbEngine implements Engine {
     }
   }
 
-  async query<R = Row>(q: Query): Promise<R[]> {
-    return (await this.run(q)).rows as R[]
-  }
-
-  async execute(q: Query): Promise<void> {
-    await this.run(q)
-  }
-
-  async describe(relation: Relation): Promise<Column[]> {
-    return (await this.run(sql`select * from ${this.from(relation)} as t limit 0`)).columns
-  }
-
-  sqlType(spec: ColumnSpec): string {
-    if (spec.type === 'list' && spec.elementType) return `${SQL_TYPES[spec.elementType]}[]`
-    return SQL_TYPES[spec.type]
-  }
-
-  async createTable(name: string, columns: readonly ColumnSpec[], options: { replace?: boolean; temporary?: boolean } = {}): Promise<void> {
-    const defs = sql.join(columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(this.sqlType(c))}`))
-    const verb = sql.raw(`create ${options.replace ? 'or replace ' : ''}${options.temporary ? 'temporary ' : ''}table`)
-    await this.execute(sql`${verb} ${sql.id(name)} (${defs})`)
-  }
-
   async insertRows(name: string, columns: readonly ColumnSpec[], rows: readonly Value[][]): Promise<number> {
     if (rows.length === 0) return 0
     // Values are bound in chunks: one statement per ~1000 rows keeps the parameter count modest.
@@ -101,7 +81,7 @@ export class DuckDbEngine implements Engine {
     const target = sql`${sql.id(name)} (${sql.join(columns.map((c) => sql.id(c.name)))})`
     for (let i = 0; i < rows.length; i += chunk) {
       const values = rows.slice(i, i + chunk).map((r) =>
-        sql`(${sql.join(r.map((v, j) => castParam(v, this.sqlType(columns[j]!))))})`)
+        sql`(${sql.join(r.map((v, j) => this.typedParam(v, columns[j]!)))})`)
       await this.execute(sql`insert into ${target} values ${sql.join(values)}`)
     }
     return rows.length
@@ -113,13 +93,6 @@ export class DuckDbEngine implements Engine {
     this.instance.closeSync()
   }
 
-  private compile(q: Query): CompiledQuery {
-    return 'compile' in q ? q.compile(this.db) : q
-  }
-}
-
-function castParam(v: Value, type: string): RawBuilder<unknown> {
-  return sql`cast(${v} as ${sql.raw(type)})`
 }
 
 function fileReader(path: string, format: Relation & { kind: 'file' } extends { format: infer F } ? F : never): RawBuilder<unknown> {

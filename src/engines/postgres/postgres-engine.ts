@@ -1,7 +1,8 @@
 import pg from 'pg'
-import { Kysely, PostgresDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely'
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
-import type { Column, ColumnSpec, ColumnType, Engine, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+import { EngineBase } from '../engine-base.js'
 
 const SQL_TYPES: Record<ColumnType, string> = {
   bool: 'boolean', int32: 'integer', int64: 'bigint', float32: 'real', float64: 'double precision', decimal: 'numeric',
@@ -46,11 +47,13 @@ const typeParsers = {
  * PostgreSQL behind the Engine interface: metadata, online store and offline compute for
  * Postgres sources. Sessions run in UTC; timestamps come back as ISO strings with microseconds.
  */
-export class PostgresEngine implements Engine {
+export class PostgresEngine extends EngineBase {
   readonly kind = 'postgres' as const
   readonly db: Kysely<any>
+  protected readonly sqlTypes = SQL_TYPES
 
   private constructor(readonly pool: pg.Pool, readonly schema: string | undefined) {
+    super()
     this.db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
   }
 
@@ -109,29 +112,6 @@ export class PostgresEngine implements Engine {
     return { columns, rows: (result.rows ?? []) as Row[] }
   }
 
-  async query<R = Row>(q: Query): Promise<R[]> {
-    return (await this.run(q)).rows as R[]
-  }
-
-  async execute(q: Query): Promise<void> {
-    await this.run(q)
-  }
-
-  async describe(relation: Relation): Promise<Column[]> {
-    return (await this.run(sql`select * from ${this.from(relation)} as t limit 0`)).columns
-  }
-
-  sqlType(spec: ColumnSpec): string {
-    if (spec.type === 'list' && spec.elementType) return `${SQL_TYPES[spec.elementType]}[]`
-    return SQL_TYPES[spec.type]
-  }
-
-  async createTable(name: string, columns: readonly ColumnSpec[], options: { replace?: boolean; temporary?: boolean } = {}): Promise<void> {
-    if (options.replace) await this.execute(sql`drop table if exists ${sql.id(name)}`)
-    const defs = sql.join(columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(this.sqlType(c))}`))
-    await this.execute(sql`create ${sql.raw(options.temporary ? 'temporary ' : '')}table ${sql.id(name)} (${defs})`)
-  }
-
   /**
    * Bulk insert by binding one array per column and unnesting them: a handful of parameters
    * per statement instead of one per value. List columns cannot be unnested, so tables with
@@ -145,7 +125,7 @@ export class PostgresEngine implements Engine {
     for (let i = 0; i < rows.length; i += chunk) {
       const part = rows.slice(i, i + chunk)
       if (hasList) {
-        const values = part.map((r) => sql`(${sql.join(r.map((v, j) => sql`cast(${pgParam(v)} as ${sql.raw(this.sqlType(columns[j]!))})`))})`)
+        const values = part.map((r) => sql`(${sql.join(r.map((v, j) => this.typedParam(pgParam(v), columns[j]!)))})`)
         await this.execute(sql`insert into ${target} values ${sql.join(values)}`)
       } else {
         const arrays = columns.map((c, j) => sql`cast(${part.map((r) => pgParam(r[j]!))} as ${sql.raw(this.sqlType(c))}[])`)
@@ -159,9 +139,6 @@ export class PostgresEngine implements Engine {
     await this.db.destroy() // ends the pool
   }
 
-  private compile(q: Query): CompiledQuery {
-    return 'compile' in q ? q.compile(this.db) : q
-  }
 }
 
 /** pg sends bigint via toString and objects as JSON; Uint8Array must be a Buffer. */

@@ -1,0 +1,49 @@
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely'
+import type { Column, ColumnSpec, ColumnType, Engine, EngineKind, Query, Relation, ResultSet, Row, Value } from './engine.js'
+
+/**
+ * What DuckDB and PostgreSQL share behind the Engine interface; each engine supplies how it runs
+ * a query, reads a relation, bulk-inserts, and its table of SQL types.
+ */
+export abstract class EngineBase implements Engine {
+  abstract readonly kind: EngineKind
+  abstract readonly db: Kysely<any>
+  protected abstract readonly sqlTypes: Record<ColumnType, string>
+
+  abstract from(relation: Relation): RawBuilder<unknown>
+  abstract run(q: Query): Promise<ResultSet>
+  abstract insertRows(name: string, columns: readonly ColumnSpec[], rows: readonly Value[][]): Promise<number>
+  abstract close(): Promise<void>
+
+  async query<R = Row>(q: Query): Promise<R[]> {
+    return (await this.run(q)).rows as R[]
+  }
+
+  async execute(q: Query): Promise<void> {
+    await this.run(q)
+  }
+
+  async describe(relation: Relation): Promise<Column[]> {
+    return (await this.run(sql`select * from ${this.from(relation)} as t limit 0`)).columns
+  }
+
+  sqlType(spec: ColumnSpec): string {
+    if (spec.type === 'list' && spec.elementType) return `${this.sqlTypes[spec.elementType]}[]`
+    return this.sqlTypes[spec.type]
+  }
+
+  async createTable(name: string, columns: readonly ColumnSpec[], options: { replace?: boolean; temporary?: boolean } = {}): Promise<void> {
+    if (options.replace) await this.execute(sql`drop table if exists ${sql.id(name)}`)
+    const defs = sql.join(columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(this.sqlType(c))}`))
+    await this.execute(sql`create ${sql.raw(options.temporary ? 'temporary ' : '')}table ${sql.id(name)} (${defs})`)
+  }
+
+  /** `cast($n as <type>)`: a bound value typed for the column it fills. */
+  protected typedParam(value: unknown, spec: ColumnSpec): RawBuilder<unknown> {
+    return sql`cast(${value} as ${sql.raw(this.sqlType(spec))})`
+  }
+
+  protected compile(q: Query): CompiledQuery {
+    return 'compile' in q ? q.compile(this.db) : q
+  }
+}
