@@ -18,6 +18,6 @@ export { batchSpecSchema, resolveStandardBatch, fileFormatOf, type BatchSpec, ty
 export { checkpointActionSchema, type CheckpointAction, type ActionOutcome } from './actions.js'
 export { createSuiteStore, parseSuiteRef, type SuiteStore, type StoredSuite, type SuiteSummary } from './suite-store.js'
 export { profileBatch, type ProfileOptions, type ProposedSuite } from './profiler.js'
-export { renderDataDocs, writeDataDocs, type DocsResult } from './docs/data-docs.js'
+export { renderDataDocs, resultPageName, writeDataDocs, type DocsResult } from './docs/data-docs.js'
 export { storeHistoryReader, evaluateAnomaly, intervalCheck, anomalyRuleSchema, type AnomalyRule, type HistoryPoint } from './history.js'
 export { columnDrift, datasetDrift, defaultDriftTest, type ColumnDrift, type DatasetDrift, type DriftTest } from './metrics/drift.js'
