@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Kysely, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever } from '../../core/index.js'
-import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
+import type { ColumnSpec, ColumnType, Query, Relation, ResultSet, Value } from '../engine.js'
 import { EngineBase } from '../engine-base.js'
 import { DuckDbConnectionPool, DuckDbDialect } from './kysely-dialect.js'
 
