@@ -5,7 +5,7 @@ import { openMetadataStore, type MetadataStore } from './metadata/index.js'
 import { createExpectationsService, type ExpectationsService, type BatchResolver } from './expectations/index.js'
 import { createCheckpointService, createSuiteGate, createSuiteStore, resolveStandardBatch, type CheckpointService, type SuiteStore } from './expectations/index.js'
 import { createFeatureStore, createOnlineService, type FeatureStore, type OnlineService } from './featurestore/index.js'
-import { ModelRegistry, PipelinesService } from './pipelines/index.js'
+import { ModelRegistry, PipelinesService, TaskRegistry, trainingTasks, datasetCheckpointRunner } from './pipelines/index.js'
 
 /**
  * The composition root: builds the engines, the metadata store and every service from one
@@ -74,6 +74,9 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     })
     // Materialization validates each batch with the suite named by the view's `asof.suite` tag.
     const gate = createSuiteGate(checkpoints, async (view, version) => (await featureStore.resolveFeatureView(view, version)).spec.tags['asof.suite'])
+    const models = new ModelRegistry(metadata, { log })
+    // The training pipeline's task types (extract → … → register) over the services above.
+    const training = trainingTasks({ featureStore, models, duckdb, runCheckpoint: datasetCheckpointRunner(checkpoints) })
     return {
       config,
       log,
@@ -81,9 +84,9 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       metadata,
       duckdb,
       postgres,
-      models: new ModelRegistry(metadata, { log }),
+      models,
       expectations: createExpectationsService(),
-      pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log }),
+      pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log, tasks: new TaskRegistry(training) }),
       featureStore,
       online: createOnlineService({ featureStore, metadata, log, gate }),
       suites,

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../helpers/engines.js'
+import { ENGINES, tempDir, type TestEngine } from '../helpers/engines.js'
 import { createLogger, hashFile } from '../../src/core/index.js'
 import { DuckDbEngine } from '../../src/engines/index.js'
 import { openMetadataStore, resultsRepo } from '../../src/metadata/index.js'
@@ -15,9 +15,14 @@ import { writeRepoDefinition, writeTrainingRepo } from './training-fixture.js'
 
 const log = createLogger('silent')
 
-async function compose(dir: string) {
-  const engine = await DuckDbEngine.open({ path: join(dir, '.asof', 'asof.duckdb') })
-  const metadata = await openMetadataStore(engine)
+/**
+ * The services the training tasks use, as src/asof.ts composes them: metadata on the test engine
+ * (a DuckDB file, or a PostgreSQL schema as in server mode), files read by DuckDB.
+ */
+async function compose(dir: string, testEngine: TestEngine) {
+  const opened = await testEngine.open()
+  const engine = opened.engine.kind === 'duckdb' ? opened.engine as DuckDbEngine : await DuckDbEngine.open({ path: ':memory:' })
+  const metadata = await openMetadataStore(opened.engine)
   const featureStore = createFeatureStore({ metadata, duckdb: engine, repoDir: dir, log })
   const models = new ModelRegistry(metadata, { log })
   const checkpoints = createCheckpointService({
@@ -32,19 +37,23 @@ async function compose(dir: string) {
     runCheckpoint: datasetCheckpointRunner(checkpoints),
   }))
   const runner = new PipelineRunner({ metadata, tasks, home: join(dir, '.asof'), log })
-  return { engine, metadata, featureStore, models, runner, close: () => engine.close() }
+  const close = async () => {
+    if (engine !== opened.engine) await engine.close()
+    await opened.dispose()
+  }
+  return { metadata, featureStore, models, runner, close }
 }
 
 function taskStates(summary: { tasks: { task_id: string; state: string }[] }): Record<string, string> {
   return Object.fromEntries(summary.tasks.map((t) => [t.task_id, t.state]))
 }
 
-describe('training pipeline end to end (DuckDB)', () => {
+for (const e of ENGINES) describe(`${e.kind}: training pipeline end to end`, { skip: e.skip }, () => {
   const repo = tempDir()
   let asof: Awaited<ReturnType<typeof compose>>
   before(async () => {
     writeTrainingRepo(repo.dir)
-    asof = await compose(repo.dir)
+    asof = await compose(repo.dir, e)
     await asof.featureStore.apply()
   })
   after(async () => {
