@@ -43,7 +43,9 @@ for (const target of ENGINES) {
 
     it('writes the latest row per entity in the window, ties broken by created timestamp, in Feast\'s response shape', async () => {
       const report = await fx.online.materialize('2021-01-01T00:00:00Z', '2021-01-03T00:00:00+00:00')
-      assert.deepEqual(report.views.map((v) => [v.view, v.version, v.rowsRead, v.status]), [['driver_hourly_stats', 1, 2, 'succeeded'], ['routes', 1, 2, 'succeeded']])
+      assert.deepEqual(report.views.map((v) => [v.view, v.version, v.rowsRead, v.status]), [
+        ['driver_hourly_stats', 1, 2, 'succeeded'], ['latest_driver_stat', 1, 1, 'succeeded'], ['routes', 1, 2, 'succeeded'],
+      ])
       const response = await read({ driver_id: [1001, 1002, 1004, '1001', null] })
       assert.deepEqual(response.metadata.feature_names, ['driver_id', 'conv_rate', 'avg_daily_trips'])
       assert.deepEqual(response.results[0], {
@@ -85,6 +87,12 @@ for (const target of ENGINES) {
       assert.equal(routes.views[0]!.start, '2021-01-03T00:00:00Z') // its watermark from the full run above
     })
 
+    it('serves a view without entities (its latest row) to every entity row', async () => {
+      const response = await read({ driver_id: [1001, 7] }, ['latest_driver_stat:conv_rate'])
+      assert.deepEqual(response.metadata.feature_names, ['driver_id', 'conv_rate'])
+      assert.deepEqual(response.results[1]!.values, [0.25, 0.25])
+    })
+
     it('matches composite keys as tuples', async () => {
       const response = await fx.online.getOnlineFeatures({ features: ['routes:label'], entities: { origin: [1, 11, 1], dest: [12, 2, 2] } })
       assert.deepEqual(response.metadata.feature_names, ['origin', 'dest', 'label'])
@@ -100,7 +108,7 @@ for (const target of ENGINES) {
     })
 
     it('rejects unknown views and features and missing join keys with one clear message', async () => {
-      await assert.rejects(read({ driver_id: [1] }, ['nope:conv_rate']), /unknown feature view "nope"; known: driver_hourly_stats, routes/)
+      await assert.rejects(read({ driver_id: [1] }, ['nope:conv_rate']), /unknown feature view "nope"; known: driver_hourly_stats, latest_driver_stat, routes/)
       await assert.rejects(read({ driver_id: [1] }, ['driver_hourly_stats:nope']), /unknown feature.*"nope".*known: conv_rate, avg_daily_trips/)
       await assert.rejects(read({ rider: [1] }), /no join-key column "driver_id"/)
       await assert.rejects(fx.online.getOnlineFeatures({ entities: { driver_id: [1] } }), /exactly one of features or feature_service/)

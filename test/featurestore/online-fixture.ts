@@ -48,7 +48,12 @@ feature_views:
     schema:
       - {name: conv_rate, dtype: float64}
       - {name: avg_daily_trips, dtype: int64}
-${extraFeature ? '      - {name: created, dtype: timestamp}\n' : ''}  - name: routes
+${extraFeature ? '      - {name: created, dtype: timestamp}\n' : ''}  - name: latest_driver_stat
+    entities: []
+    source: driver_stats_source
+    schema:
+      - {name: conv_rate, dtype: float64}
+  - name: routes
     entities: [route]
     source: routes_source
     schema:
