@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { tempDir } from '../helpers/engines.js'
-import { call } from './helpers.js'
+import { bearer, call } from './helpers.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 
@@ -29,8 +29,10 @@ async function serve(repo: string): Promise<{ child: ChildProcess; url: string; 
 }
 
 describe('asof serve and asof keys (real processes)', () => {
-  it('runs open on localhost without keys, lets the CLI work through it, and shuts down cleanly on SIGTERM', async () => {
+  it('runs open on localhost without keys, lets the CLI work through it, and drains in-flight requests on SIGTERM', async () => {
     const { dir, remove } = tempDir('asof-serve-')
+    mkdirSync(join(dir, 'pipelines'))
+    writeFileSync(join(dir, 'pipelines', 'nap.yaml'), 'name: nap\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 1500 } }\n')
     const { child, url, open } = await serve(dir)
     try {
       assert.equal(open, true)
@@ -62,7 +64,13 @@ describe('asof serve and asof keys (real processes)', () => {
       assert.equal(blocked.status, 3)
       assert.match(blocked.stderr, new RegExp(`pid ${child.pid}.*${url.replace(/[.]/g, '\\.')}`))
 
+      // a request in flight when SIGTERM arrives is answered before the process exits
+      const inFlight = fetch(`${url}/api/v1/pipelines/nap/runs`, { method: 'POST', headers: { ...bearer(key.secret), 'content-type': 'application/json' }, body: '{}' })
+      await new Promise((r) => setTimeout(r, 400))
       child.kill('SIGTERM')
+      const answered = await inFlight
+      assert.equal(answered.status, 201)
+      assert.equal((await answered.json()).run.state, 'success')
       const [code] = await once(child, 'exit')
       assert.equal(code, 0)
       assert.equal(existsSync(join(dir, '.asof', 'server.json')), false, 'server file removed')
