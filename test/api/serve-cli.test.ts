@@ -70,7 +70,7 @@ describe('asof serve and asof keys (real processes)', () => {
       child.kill('SIGTERM')
       const answered = await inFlight
       assert.equal(answered.status, 201)
-      assert.equal((await answered.json()).run.state, 'success')
+      assert.equal(((await answered.json()) as { run: { state: string } }).run.state, 'success')
       const [code] = await once(child, 'exit')
       assert.equal(code, 0)
       assert.equal(existsSync(join(dir, '.asof', 'server.json')), false, 'server file removed')
