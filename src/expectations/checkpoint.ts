@@ -205,7 +205,7 @@ export function createCheckpointService(deps: CheckpointServiceDeps): Checkpoint
         runName: runId,
         now: runTime,
         parameters: { ...options.parameters, ...v.parameters },
-        resolveParameter: earlierRunParameterResolver(deps.store, config.name, runTimeIso),
+        resolveParameter: earlierRunParameterResolver(deps.store, config.name, scope),
       })
       const resultId = newId('vr_')
       validations.push({

@@ -175,18 +175,19 @@ export function evaluateAnomaly(rule: AnomalyRule, current: number, history: rea
 const EARLIER_RUN_PARAMETER = /^previous_run:([A-Za-z_][\w.]*)(?::(.+))?$/
 
 /**
- * Resolves evaluation parameters that name a metric of the previous run of the same checkpoint:
+ * Resolves evaluation parameters that name a metric of the previous run of the same checkpoint on the
+ * same batch:
  * `{"$PARAMETER": "previous_run:table.row_count * 0.9"}` or, for a column metric,
  * `previous_run:column.mean:fare` (the metric whose args' `column` is `fare`). Other names resolve to
  * undefined (the validation then reports the parameter as unknown); a metric never recorded is an error
  * naming it.
  */
-export function earlierRunParameterResolver(store: MetadataStore, checkpoint: string, runTime: string): (name: string) => Promise<unknown> {
+export function earlierRunParameterResolver(store: MetadataStore, checkpoint: string, scope: HistoryScope): (name: string) => Promise<unknown> {
   return async (name) => {
     const m = EARLIER_RUN_PARAMETER.exec(name)
     if (!m) return undefined
     const [, metricName, column] = m
-    const rows = await metricsRepo.metricHistory(store.db, { metricName: metricName!, checkpoint, before: runTime, limit: 200 })
+    const rows = await metricsRepo.metricHistory(store.db, { metricName: metricName!, checkpoint, batch: scope.batch, before: scope.runTime, limit: 200 })
     const match = rows.find((r) => {
       const args = JSON.parse(r.metric_args) as Record<string, unknown>
       return column === undefined ? Object.keys(args).length === 0 : args.column === column
