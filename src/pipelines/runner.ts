@@ -60,11 +60,14 @@ export class PipelineRunner {
   private readonly now: () => Date
   private readonly sleep: (ms: number) => Promise<void>
   readonly workerId: string
+  /** PostgreSQL claims rows `for update skip locked`; DuckDB has one writer, the conditional UPDATE suffices. */
+  private readonly claimOptions: { skipLocked: boolean }
 
   constructor(private readonly options: RunnerOptions) {
     this.now = options.now ?? (() => new Date())
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
     this.workerId = options.workerId ?? newId('worker_')
+    this.claimOptions = { skipLocked: options.metadata.engine.kind === 'postgres' }
   }
 
   /** Checks that every task's `uses` names a known task type. */
@@ -229,7 +232,7 @@ export class PipelineRunner {
   private async expand(run: RunRow, task: TaskSpec, row: TaskRunRow, whole: Map<string, TaskRunRow>): Promise<boolean> {
     const db = this.options.metadata.db
     const now = this.now().toISOString()
-    if (!(await runsRepo.claimTask(db, keyOf(row), this.workerId, now))) return false
+    if (!(await runsRepo.claimTask(db, keyOf(row), this.workerId, now, this.claimOptions))) return false
     const [source, ...path] = task.map_over!.split('.')
     let items: JsonValue
     try {
@@ -255,7 +258,7 @@ export class PipelineRunner {
   /** Claims, (cache-)executes with retries and timeout, and records one task instance. */
   private async runInstance(run: RunRow, spec: PipelineSpec, task: TaskSpec, key: TaskKey, inputs: Record<string, JsonValue>): Promise<void> {
     const db = this.options.metadata.db
-    if (!(await runsRepo.claimTask(db, key, this.workerId, this.now().toISOString()))) return
+    if (!(await runsRepo.claimTask(db, key, this.workerId, this.now().toISOString(), this.claimOptions))) return
     const definition = this.options.tasks.get(task.uses)!
     const runParams = JSON.parse(run.params) as Record<string, JsonValue>
     const mapped = key.map_index !== WHOLE_TASK

@@ -156,6 +156,21 @@ describe('postgres: two schedulers on one database', { skip: PG_SKIP_REASON }, (
     assert.deepEqual(runs.map((r) => r.logical_date).sort(), [...claimed].sort())
   })
 
+  it('let workers on two connections claim each task instance once (for update skip locked)', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => ({
+      run_id: 'race', task_id: `t${i}`, map_index: -1, state: 'pending' as const, attempt: 0,
+      cache_key: null, cached_from: null, output: null, error: null, claimed_by: null, started_at: null, ended_at: null,
+    }))
+    await runsRepo.insertTaskRuns(a.db, rows)
+    const winners = await Promise.all(rows.flatMap((r) => [a, b, a, b].map(async (store, i) =>
+      (await runsRepo.claimTask(store.db, { run_id: 'race', task_id: r.task_id, map_index: -1 }, `w${i}`, '2026-01-01T00:00:00Z', { skipLocked: true })) ? r.task_id : undefined)))
+    const claimed = winners.filter((w) => w !== undefined)
+    assert.equal(claimed.length, 100)
+    assert.equal(new Set(claimed).size, 100)
+    const stored = await runsRepo.listTaskRuns(a.db, 'race')
+    assert.ok(stored.every((r) => r.state === 'running' && r.attempt === 1))
+  })
+
   it('fire a sensor change exactly once', async () => {
     const clock = { now: new Date('2026-01-05T00:00:00Z') }
     const p = pipeline({ name: 'sensed', sensors: { feature_view: { name: 'trips' } }, tasks: [{ id: 'a', uses: 'noop' }] })

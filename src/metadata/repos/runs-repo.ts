@@ -134,16 +134,27 @@ export function listTaskRuns(db: Db, runId: string): Promise<TaskRunRow[]> {
 
 /**
  * Takes a pending task instance for `worker`, counting a new try; false when another worker took
- * it first. The state check in the UPDATE makes the claim atomic: a competing UPDATE waits on the
- * row lock and then finds the state changed.
+ * it first. The state check in the UPDATE makes the claim atomic on both engines. With
+ * `skipLocked` (PostgreSQL), the row is first locked `for update skip locked` in a transaction,
+ * so a worker racing for a row another worker is claiming moves on at once instead of waiting.
  */
-export async function claimTask(db: Db, key: TaskKey, worker: string, now: string): Promise<boolean> {
-  const r = await db.updateTable('pipeline_task_runs')
-    .set((eb) => ({ state: 'running', claimed_by: worker, started_at: now, attempt: eb('attempt', '+', 1) }))
-    .where('run_id', '=', key.run_id).where('task_id', '=', key.task_id).where('map_index', '=', key.map_index)
-    .where('state', '=', 'pending')
-    .executeTakeFirst()
-  return Number(r.numUpdatedRows) === 1
+export async function claimTask(db: Db, key: TaskKey, worker: string, now: string, options: { skipLocked?: boolean } = {}): Promise<boolean> {
+  const claim = async (tx: Db) => {
+    const r = await tx.updateTable('pipeline_task_runs')
+      .set((eb) => ({ state: 'running', claimed_by: worker, started_at: now, attempt: eb('attempt', '+', 1) }))
+      .where('run_id', '=', key.run_id).where('task_id', '=', key.task_id).where('map_index', '=', key.map_index)
+      .where('state', '=', 'pending')
+      .executeTakeFirst()
+    return Number(r.numUpdatedRows) === 1
+  }
+  if (!options.skipLocked) return claim(db)
+  return db.transaction().execute(async (tx) => {
+    const row = await tx.selectFrom('pipeline_task_runs').select('run_id')
+      .where('run_id', '=', key.run_id).where('task_id', '=', key.task_id).where('map_index', '=', key.map_index)
+      .where('state', '=', 'pending')
+      .forUpdate().skipLocked().executeTakeFirst()
+    return row ? claim(tx) : false
+  })
 }
 
 /** Records a state change of one task instance. */
