@@ -140,6 +140,12 @@ for (const target of ENGINES) {
       assert.deepEqual(response.results.slice(1).map((r) => r.values[0]), [0.7, 70])
       await assert.rejects(service.push({ push_source_name: 'driver_stats_source', df: { driver_id: [1], bogus: [1] }, to: 'offline' }), /has no column bogus/)
       await assert.rejects(service.push({ push_source_name: 'nope', df: {} }), /unknown source "nope"/)
+      await assert.rejects(service.push({
+        push_source_name: 'driver_stats_source',
+        df: { driver_id: [1002], conv_rate: ['high'], trips: [1], event_timestamp: ['2021-01-08T00:00:00Z'], created: [null] },
+      }), /df\.conv_rate\[0\]: expected a float64 value, got "high"/)
+      const unchanged = await service.getOnlineFeatures({ features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1002] } })
+      assert.deepEqual(unchanged.results[1]!.values, [0.7])
     })
   })
 }

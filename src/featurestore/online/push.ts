@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Errors } from '../../core/index.js'
+import { Errors, normalizeTimestamp } from '../../core/index.js'
 import type { Row, Value } from '../../engines/index.js'
 import type { FeatureStore, ResolvedFeatureView } from '../feature-store.js'
 import { reverseFieldMapping, toRecords } from '../materialize.js'
@@ -53,9 +53,10 @@ export async function pushRows(
     const names = [...spec.join_keys, ...spec.schema.map((f) => f.name)]
     const missing = [...names.map(sourceColumnOf), spec.source.timestamp_field].filter((c) => !columns.includes(c))
     if (missing.length) throw Errors.badInput('df', `missing column ${missing.join(', ')} for feature view ${spec.name}; given: ${columns.join(', ') || '(none)'}`)
-    const named = rows.map((r) => {
+    const named = rows.map((r, i) => {
       const out: Row = { ...r }
       for (const n of names) out[n] = r[sourceColumnOf(n)] ?? null
+      for (const f of spec.schema) out[f.name] = checkedValue(f.dtype, out[f.name]!, `df.${sourceColumnOf(f.name)}[${i}]`)
       return out
     })
     return { ref: { view: spec.name, version }, records: toRecords(spec, named, 'df') }
@@ -77,4 +78,27 @@ async function offlineTarget({ spec, engine, relation }: ResolvedFeatureView, co
   if (unknown.length) throw Errors.badInput('df', `table ${relation.name} has no column ${unknown.join(', ')}; columns: ${tableColumns.map((t) => t.name).join(', ')}`)
   const target = tableColumns.filter((t) => columns.includes(t.name))
   return { append: (rows: readonly Row[]) => engine.insertRows(relation.name, target, rows.map((r) => target.map((t) => r[t.name] ?? null))) }
+}
+
+const NUMERIC = new Set(['int32', 'int64', 'float32', 'float64'])
+
+/**
+ * A pushed feature value checked against its dtype (JSON has no other way to say what a value
+ * is); timestamps are normalized to UTC like materialized ones. Lists are checked element-wise.
+ */
+function checkedValue(dtype: string, value: Value, where: string): Value {
+  if (value === null) return null
+  const list = /^list<(\w+)>$/.exec(dtype)
+  if (list) {
+    if (!Array.isArray(value)) throw Errors.badInput(where, `expected a list of ${list[1]}, got ${JSON.stringify(value)}`)
+    return value.map((v, i) => checkedValue(list[1]!, v, `${where}[${i}]`))
+  }
+  const ok = NUMERIC.has(dtype) ? typeof value === 'number' || typeof value === 'bigint'
+    : dtype === 'bool' ? typeof value === 'boolean'
+      : typeof value === 'string' // string; bytes as base64; timestamp as ISO-8601
+  if (!ok) throw Errors.badInput(where, `expected a ${dtype} value, got ${JSON.stringify(value)}`)
+  if ((dtype === 'int32' || dtype === 'int64') && typeof value === 'number' && !Number.isInteger(value)) {
+    throw Errors.badInput(where, `expected an integer, got ${value}`)
+  }
+  return dtype === 'timestamp' ? normalizeTimestamp(value as string, where) : value
 }
