@@ -10,12 +10,15 @@ import { installErrorHandling, sendProblem } from './errors.js'
 import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
 import { keysRoutes } from './routes/keys-routes.js'
+import { checkpointsRoutes } from './routes/checkpoints-routes.js'
 import { historicalRoutes } from './routes/historical-routes.js'
 import { materializeRoutes } from './routes/materialize-routes.js'
 import { modelsRoutes } from './routes/models-routes.js'
 import { onlineRoutes } from './routes/online-routes.js'
 import { pipelinesRoutes } from './routes/pipelines-routes.js'
 import { registryRoutes } from './routes/registry-routes.js'
+import { suitesRoutes } from './routes/suites-routes.js'
+import { validateRoutes } from './routes/validate-routes.js'
 
 export interface AppOptions {
   /**
@@ -27,7 +30,7 @@ export interface AppOptions {
 
 /** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
 const ROUTES: readonly RouteModule[] = [
-  healthRoutes, onlineRoutes, registryRoutes, historicalRoutes, materializeRoutes,
+  healthRoutes, onlineRoutes, registryRoutes, historicalRoutes, materializeRoutes, suitesRoutes, validateRoutes, checkpointsRoutes,
   pipelinesRoutes, modelsRoutes, keysRoutes,
 ]
 
