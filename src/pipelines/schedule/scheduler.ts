@@ -44,7 +44,15 @@ export class Scheduler {
   /** Claims every run due now. Does not execute them (start() does). */
   async tick(): Promise<TickResult> {
     const claimed: RunRow[] = []
-    for (const p of this.options.pipelines()) {
+    let pipelines: PipelineSpec[]
+    try {
+      pipelines = this.options.pipelines()
+    } catch (e) {
+      // a broken definition file must not stop the scheduler: say so on every tick until it is fixed
+      this.options.log.error({ err: e }, 'cannot read pipeline definitions; nothing scheduled this tick')
+      return { claimed }
+    }
+    for (const p of pipelines) {
       try {
         if (p.schedule) claimed.push(...(await this.cronTick(p)))
         if (p.sensors) {
@@ -108,7 +116,7 @@ export class Scheduler {
   start(): void {
     if (this.task) return
     const seconds = Math.max(1, Math.min(59, Math.round(this.options.pollSeconds ?? 30)))
-    this.task = cron.schedule(`*/${seconds} * * * * *`, () => this.tickAndRun(), { noOverlap: true, timezone: 'UTC', name: 'asof-scheduler' })
+    this.task = cron.schedule(`*/${seconds} * * * * *`, () => this.tickAndRun().catch((e) => this.options.log.error({ err: e }, 'scheduler tick failed')), { noOverlap: true, timezone: 'UTC', name: 'asof-scheduler' })
     void this.adoptQueuedRuns().then(() => this.tickAndRun())
       .catch((e) => this.options.log.error({ err: e }, 'scheduler start failed'))
   }
