@@ -49,6 +49,10 @@ for (const target of ENGINES) {
       }
       await store.write(ref, [record(key(1), [0.5, 10], 100)])
       assert.deepEqual((await readOne(reopen(), [key(1)]))[0]!.values, [0.5, 10])
+      const fresh = reopen()
+      await readOne(fresh, [key(1), key(2)])
+      await readOne(fresh, [key(1)])
+      assert.deepEqual(fresh.cacheStats(), target.kind === 'duckdb' ? { hits: 3, fills: 1 } : { hits: 0, fills: 0 })
     })
 
     it('keeps the string "7" and the number 7 apart, and composite keys as tuples', async () => {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
-import { latestPerKey, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
+import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
 import { readView, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
@@ -11,6 +11,8 @@ import { readView, upsertOnlineRows, type RowsSource } from './online-table.js'
  */
 export class DuckDbOnlineStore implements OnlineStore {
   private readonly cache = new OnlineCache()
+  private hits = 0
+  private fills = 0
 
   constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
 
@@ -25,11 +27,19 @@ export class DuckDbOnlineStore implements OnlineStore {
   async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
     const out: (StoredValue | undefined)[][] = []
     for (const { ref, keys } of lookups) {
-      const got = this.cache.entries(viewKey(ref), () => readView(this.metadata.db, this.project, ref))
+      const got = this.cache.entries(viewKey(ref), () => {
+        this.fills++
+        return readView(this.metadata.db, this.project, ref)
+      })
       const entries = got instanceof Map ? got : await got
+      this.hits += keys.length
       out.push(keys.map((k) => (k === null ? undefined : entries.get(k))))
     }
     return out
+  }
+
+  cacheStats(): CacheStats {
+    return { hits: this.hits, fills: this.fills }
   }
 }
 

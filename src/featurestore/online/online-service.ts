@@ -4,6 +4,7 @@ import type { FeatureStore } from '../feature-store.js'
 import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
 import { getOnlineFeaturesRequestSchema, readOnlineFeatures, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
 import { planOnline } from './online-plan.js'
+import type { CacheStats } from './online-store.js'
 import { openOnlineStore } from './open-online-store.js'
 import { pushRequestSchema, pushRows, type PushRequest, type PushResult } from './push.js'
 
@@ -35,6 +36,8 @@ export interface OnlineService {
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
   /** Forgets resolved request shapes (call after `apply`). */
   invalidatePlans(): void
+  /** The online store's cache counters (embedded mode), for metrics. */
+  cacheStats(): CacheStats
 }
 
 export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
@@ -72,5 +75,6 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
     invalidatePlans: () => plans.clear(),
+    cacheStats: () => store.cacheStats(),
   }
 }

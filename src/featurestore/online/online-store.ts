@@ -45,6 +45,15 @@ export interface OnlineStore {
   write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats>
   /** For each lookup, the stored value of each key, or undefined (null keys are never found). */
   read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
+  /** Counters since start, for metrics: lookups served from the in-process cache, and cache fills. */
+  cacheStats(): CacheStats
+}
+
+export interface CacheStats {
+  /** Entity lookups answered from memory (always 0 where reads go to the database). */
+  readonly hits: number
+  /** View versions loaded from the online table into memory. */
+  readonly fills: number
 }
 
 /**

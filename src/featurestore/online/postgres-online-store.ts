@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
-import { latestPerKey, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
+import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
 import { toStoredValue, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
@@ -16,6 +16,11 @@ export class PostgresOnlineStore implements OnlineStore {
     const now = new Date().toISOString()
     const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromArrays, this.project, ref, latest, now))
     return { written }
+  }
+
+  /** Reads always go to PostgreSQL, so every replica sees every write at once. */
+  cacheStats(): CacheStats {
+    return { hits: 0, fills: 0 }
   }
 
   /**
