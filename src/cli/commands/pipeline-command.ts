@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { Errors, loadConfig, parseOrThrow } from '../../core/index.js'
 import type { RunRow, TaskRunRow } from '../../metadata/index.js'
-import { startScheduler, type JsonValue, type PipelinesService, type RunSummary } from '../../pipelines/index.js'
+import { startScheduler, topologicalOrder, type JsonValue, type PipelineSpec, type PipelinesService, type RunSummary } from '../../pipelines/index.js'
 import { openAsof } from '../../asof.js'
 import { GateFailed, globalOptions, printJson, type GlobalOptions } from '../output.js'
 
@@ -139,17 +139,20 @@ function runLine(r: RunRow): string {
 
 function taskLine(t: TaskRunRow): string {
   const id = t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id
-  const cached = t.cached_from ? `  (cached from ${t.cached_from})` : ''
-  const tries = t.attempt > 1 ? `  ${t.attempt} tries` : ''
-  return `  ${id.padEnd(24)} ${t.state.padEnd(15)}${tries}${cached}${t.error ? `  ${t.error}` : ''}`
+  const cached = t.cached_from ? `(cached from ${t.cached_from})` : ''
+  const tries = t.attempt > 1 ? `${t.attempt} tries` : ''
+  return `  ${id.padEnd(24)} ${[t.state.padEnd(15), tries, cached, t.error ?? ''].filter(Boolean).join('  ')}`.trimEnd()
 }
 
+/** A run and its task instances, in the order the DAG runs them. */
 function describe(s: RunSummary): string {
   const r = s.run
+  const order = topologicalOrder(JSON.parse(r.definition) as PipelineSpec)
+  const tasks = [...s.tasks].sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id) || a.map_index - b.map_index)
   return [
     runLine(r),
     `  data interval ${r.data_interval_start} → ${r.data_interval_end}; params ${r.params}`,
-    ...s.tasks.map(taskLine),
+    ...tasks.map(taskLine),
     '',
   ].join('\n')
 }
