@@ -1,0 +1,61 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLogger } from '../../src/core/index.js'
+import { DuckDbEngine, sql } from '../../src/engines/index.js'
+import { openMetadataStore } from '../../src/metadata/index.js'
+import { createFeatureStore } from '../../src/featurestore/index.js'
+import { ENGINES, tempDir } from '../helpers/engines.js'
+
+const defs = (table: string, extra = '') => `
+entities: [{name: driver, join_keys: [driver_id]}]
+sources: [{name: stats, kind: duckdb, table: ${table}, timestamp_field: ts}]
+feature_views:
+  - {name: driver_stats, entities: [driver], source: stats, schema: [{name: rate, dtype: float64}]}
+${extra}`
+
+for (const testEngine of ENGINES) {
+  describe(`${testEngine.kind} metadata: registry plan and apply`, { skip: testEngine.skip }, () => {
+    it('versions a view when its source changes, keeps pinned versions reading the old source, and applies all or nothing', async () => {
+      const t = tempDir('asof-registry-')
+      const opened = await testEngine.open()
+      const duckdb = await DuckDbEngine.open({ path: join(t.dir, 'data.duckdb') })
+      try {
+        await duckdb.execute(sql`create table stats_a as select 1::bigint as driver_id, timestamptz '2024-01-01 00:00:00+00' as ts, 0.25::double as rate`)
+        await duckdb.execute(sql`create table stats_b as select 1::bigint as driver_id, timestamptz '2024-01-01 00:00:00+00' as ts, 0.75::double as rate`)
+        writeFileSync(join(t.dir, 'asof.yaml'), 'project: reg\n')
+        writeFileSync(join(t.dir, 'defs.yaml'), defs('stats_a'))
+        // Metadata on the engine under test; sources always on DuckDB.
+        const metadata = await openMetadataStore(opened.engine)
+        const store = createFeatureStore({ metadata, duckdb, repoDir: t.dir, log: createLogger('silent') })
+        assert.deepEqual((await store.apply()).entries.map((e) => [e.kind, e.action, e.version]),
+          [['entity', 'create', 1], ['source', 'create', 1], ['feature_view', 'create', 1]])
+
+        writeFileSync(join(t.dir, 'defs.yaml'), defs('stats_b'))
+        const plan = await store.plan()
+        const view = plan.entries.find((e) => e.kind === 'feature_view')!
+        assert.deepEqual([view.action, view.currentVersion, view.newVersion, view.changedFields], ['change', 1, 2, ['source']])
+        await store.apply()
+
+        const entities = { kind: 'rows' as const, rows: [{ driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }] }
+        const pinned = await store.historical({ features: ['driver_stats@1:rate'], entities })
+        const current = await store.historical({ features: ['driver_stats:rate'], entities })
+        assert.equal(pinned.rows[0]!.rate, 0.25)
+        assert.equal(current.rows[0]!.rate, 0.75)
+        assert.equal((await store.resolveFeatureView('driver_stats', 1)).relation.kind, 'table')
+        assert.deepEqual((await store.listVersions('feature_view', 'driver_stats')).map((v) => v.version), [1, 2])
+
+        // A service pinned to a version that does not exist fails the plan: nothing of this apply is written.
+        writeFileSync(join(t.dir, 'defs.yaml'), defs('stats_a', 'feature_services: [{name: svc, features: ["driver_stats@9:rate"]}]'))
+        await assert.rejects(store.apply(), /unknown feature view version "driver_stats@9"; known: driver_stats@1, driver_stats@2/)
+        assert.deepEqual((await store.listObjects()).map((o) => [o.kind, o.name, o.currentVersion]),
+          [['entity', 'driver', 1], ['feature_view', 'driver_stats', 2], ['source', 'stats', 2]])
+      } finally {
+        await duckdb.close()
+        await opened.dispose()
+        t.remove()
+      }
+    })
+  })
+}
