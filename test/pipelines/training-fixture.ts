@@ -61,6 +61,8 @@ export function writeTrainingRepo(dir: string, options: { drivers?: number; hour
   task('train').params.hidden_units = [4]
   task('train').params.checkpoint_every = options.checkpointEvery ?? 1
   task('train').params.learning_rate = 0.05
+  // The template's 50 ms budget is for production; a loaded CI machine can stall a single prediction.
+  task('validate_model').params.latency_budget_ms = 5000
   writeFileSync(join(dir, 'pipelines', 'training.yaml'), stringifyYaml(pipeline))
 }
 
