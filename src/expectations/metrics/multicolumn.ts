@@ -1,6 +1,6 @@
 import { hashValue } from '../../core/index.js'
 import { col, sql, type RawBuilder } from '../../engines/index.js'
-import type { DerivedColumn } from './metric.js'
+import type { DerivedColumn, QueryMetric } from './metric.js'
 
 /**
  * How many rows share this row's values of `columns`: a window column
@@ -22,4 +22,23 @@ export function anyPairEqual(columns: readonly string[]): RawBuilder<unknown> {
     for (let j = i + 1; j < columns.length; j++) pairs.push(sql`${col(columns[i]!)} = ${col(columns[j]!)}`)
   }
   return pairs.length ? sql`(${sql.join(pairs, sql` or `)})` : sql`false`
+}
+
+/**
+ * How many rows share their values of `columns` with another row (GX counts every such row as
+ * unexpected), missing rows excluded: one GROUP BY query,
+ * `select sum(n) from (select count(*) as n from <batch> where not <missing> group by "a", "b" having count(*) > 1)`.
+ */
+export function duplicateRowCount(columns: readonly string[], missing: RawBuilder<unknown>, ignoreRowIf: string): QueryMetric {
+  return {
+    shape: 'query',
+    name: 'columns.duplicate_row_count',
+    args: { columns, ignore_row_if: ignoreRowIf },
+    async run(scope) {
+      const keys = sql.join(columns.map((c) => col(c)))
+      const [row] = await scope.engine.query<{ n: unknown }>(sql`select coalesce(sum(n), 0) as n from (
+        select count(*) as n from ${scope.from} as t where not ${missing} group by ${keys} having count(*) > 1) as g`)
+      return Number(row?.n ?? 0)
+    },
+  }
 }
