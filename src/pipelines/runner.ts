@@ -233,10 +233,9 @@ export class PipelineRunner {
     const db = this.options.metadata.db
     const now = this.now().toISOString()
     if (!(await runsRepo.claimTask(db, keyOf(row), this.workerId, now, this.claimOptions))) return false
-    const [source, ...path] = task.map_over!.split('.')
     let items: JsonValue
     try {
-      items = path.length ? lookup(path.join('.'), asScope(parseOutput(whole.get(source!)!)), `task ${task.id}: map_over`) : parseOutput(whole.get(source!)!)
+      items = mappedList(task, Object.fromEntries(task.depends_on.map((d) => [d, parseOutput(whole.get(d)!)])))
       if (!Array.isArray(items)) throw Errors.badInput(`task ${task.id}: map_over`, `${task.map_over} is not a list (got ${JSON.stringify(items)?.slice(0, 80)})`)
     } catch (e) {
       await runsRepo.updateTaskRun(db, keyOf(row), { state: 'failed', error: (e as Error).message, ended_at: now })
@@ -268,8 +267,7 @@ export class PipelineRunner {
     let mapItem: JsonValue | undefined
     try {
       if (mapped) {
-        const [source, ...path] = task.map_over!.split('.')
-        const list = (path.length ? lookup(path.join('.'), asScope(inputs[source!]!), 'map_over') : inputs[source!]) as JsonValue[]
+        const list = mappedList(task, inputs) as JsonValue[]
         mapItem = list[key.map_index]
       }
       const scope = {
@@ -374,8 +372,9 @@ function parseOutput(row: TaskRunRow): JsonValue {
   return row.output === null ? null : (JSON.parse(row.output) as JsonValue)
 }
 
-function asScope(value: JsonValue): Record<string, JsonValue> {
-  return value && typeof value === 'object' && !Array.isArray(value) ? value : {}
+/** What a mapped task maps over: its `map_over` path (`task` or `task.field…`) into its inputs. */
+function mappedList(task: TaskSpec, inputs: Record<string, JsonValue>): JsonValue {
+  return lookup(task.map_over!, inputs, `task ${task.id}: map_over`)
 }
 
 /** Settles with the task's promise, or rejects as soon as the signal aborts (a task that ignores it cannot hang the run). */
