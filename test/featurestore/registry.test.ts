@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createLogger } from '../../src/core/index.js'
+import { createLogger, isAsofError } from '../../src/core/index.js'
 import { DuckDbEngine, sql } from '../../src/engines/index.js'
 import { openMetadataStore } from '../../src/metadata/index.js'
 import { createFeatureStore } from '../../src/featurestore/index.js'
@@ -51,6 +51,12 @@ for (const testEngine of ENGINES) {
         await assert.rejects(store.apply(), /unknown feature view version "driver_stats@9"; known: driver_stats@1, driver_stats@2/)
         assert.deepEqual((await store.listObjects()).map((o) => [o.kind, o.name, o.currentVersion]),
           [['entity', 'driver', 1], ['feature_view', 'driver_stats', 2], ['source', 'stats', 2]])
+
+        // An unreadable source is a bad input naming the source.
+        writeFileSync(join(t.dir, 'defs.yaml'), defs('stats_a').replace('kind: duckdb, table: stats_a', 'kind: file, path: data/missing.parquet'))
+        await store.apply()
+        await assert.rejects(store.historical({ features: ['driver_stats:rate'], entities }), (e) =>
+          isAsofError(e) && e.kind === 'bad_input' && /cannot read source "stats": .*missing\.parquet/.test(e.message))
       } finally {
         await duckdb.close()
         await opened.dispose()
