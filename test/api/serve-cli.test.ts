@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { tempDir } from '../helpers/engines.js'
-import { bearer, call } from './helpers.js'
+import { HOUR, bearer, call, iso, writeDriverRepo } from './helpers.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 
@@ -29,8 +29,9 @@ async function serve(repo: string): Promise<{ child: ChildProcess; url: string; 
 }
 
 describe('asof serve and asof keys (real processes)', () => {
-  it('runs open on localhost without keys, lets the CLI work through it, and drains in-flight requests on SIGTERM', async () => {
+  it('runs open on localhost without keys, lets the CLI (apply, materialize, online, keys) work through it, and drains in-flight requests on SIGTERM', async () => {
     const { dir, remove } = tempDir('asof-serve-')
+    writeDriverRepo(dir, Date.now())
     mkdirSync(join(dir, 'pipelines'))
     writeFileSync(join(dir, 'pipelines', 'nap.yaml'), 'name: nap\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 1500 } }\n')
     const { child, url, open } = await serve(dir)
@@ -39,7 +40,16 @@ describe('asof serve and asof keys (real processes)', () => {
       const file = JSON.parse(readFileSync(join(dir, '.asof', 'server.json'), 'utf8'))
       assert.deepEqual(file, { url, pid: child.pid })
 
-      // the server holds the DuckDB file: keys go through its API
+      // the server holds the DuckDB file: apply, materialize, online and keys go through its API
+      const now = Date.now()
+      for (const args of [['apply'], ['materialize', iso(now - 10 * 24 * HOUR), iso(now)]]) {
+        const r = asof(['--repo', dir, '--json', ...args])
+        assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`)
+      }
+      const online = asof(['--repo', dir, '--json', 'online', '--features', 'driver_hourly_stats:conv_rate', '--entity', 'driver_id=1001'])
+      assert.equal(online.status, 0, online.stderr)
+      assert.deepEqual(JSON.parse(online.stdout).results[1].values, [0.75])
+
       const created = asof(['--repo', dir, '--json', 'keys', 'create', '--scope', 'admin', '--name', 'ops'])
       assert.equal(created.status, 0, created.stderr)
       const key = JSON.parse(created.stdout)
