@@ -93,6 +93,15 @@ for (const target of ENGINES) {
       assert.deepEqual(response.results[1]!.values, [0.25, 0.25])
     })
 
+    it('lists features in request order, across views', async () => {
+      const response = await fx.online.getOnlineFeatures({
+        features: ['driver_hourly_stats:avg_daily_trips', 'latest_driver_stat:conv_rate', 'driver_hourly_stats:conv_rate'],
+        entities: { driver_id: [1002] }, full_feature_names: true,
+      })
+      assert.deepEqual(response.metadata.feature_names, ['driver_id', 'driver_hourly_stats__avg_daily_trips', 'latest_driver_stat__conv_rate', 'driver_hourly_stats__conv_rate'])
+      assert.deepEqual(response.results.map((r) => r.values[0]), [1002, 30, 0.25, 0.3])
+    })
+
     it('matches composite keys as tuples', async () => {
       const response = await fx.online.getOnlineFeatures({ features: ['routes:label'], entities: { origin: [1, 11, 1], dest: [12, 2, 2] } })
       assert.deepEqual(response.metadata.feature_names, ['origin', 'dest', 'label'])

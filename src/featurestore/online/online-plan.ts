@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely'
 import { Errors } from '../../core/index.js'
 import type { Column } from '../../engines/index.js'
 import type { MetadataSchema } from '../../metadata/index.js'
-import type { FeatureServiceDefinition } from '../definitions/feature-service.js'
+import { serviceEntryFeatures, serviceEntryView, type FeatureServiceDefinition } from '../definitions/feature-service.js'
 import type { StoredFeatureView } from '../definitions/feature-view.js'
+import { parseFeatureRef, parseViewName } from '../feature-refs.js'
 import { getObjectVersion } from '../registry/versions.js'
 import { planRetrieval, requestedViews, type HistoricalRequest, type ResolvedView } from '../retrieval/retrieval-plan.js'
 import type { OnlinePlan } from './online-features.js'
@@ -23,8 +24,8 @@ const REQUEST_TIME = '@request_time'
 /**
  * Resolves an online request against the registry with the same planner as historical
  * retrieval, so names, aliases, `join_key_map`, versions and collisions mean the same online
- * and offline. Features come out grouped by view in order of first appearance, as in Feast's
- * responses. Online reads never touch the source, so the planner is given the columns the
+ * and offline. Features come out in request order (issue 4: join keys first, then features in
+ * request order). Online reads never touch the source, so the planner is given the columns the
  * view declares instead of the source's (and key types are compared by the key encoding).
  */
 export async function planOnline(db: Kysely<MetadataSchema>, project: string, shape: OnlineRequestShape): Promise<OnlinePlan> {
@@ -58,11 +59,32 @@ export async function planOnline(db: Kysely<MetadataSchema>, project: string, sh
       entityColumns: v.joinKeys.map((k) => k.entityColumn),
       ttlMicros: v.ttlSeconds * 1e6,
     })),
-    features: plan.views.flatMap((v, i) => {
+    features: inRequestOrder(requestedOutputs(shape, service, views), plan.views.flatMap((v, i) => {
       const schema = specs.get(`${v.view}@${v.version}`)!.schema
       return v.features.map((f) => ({ name: f.output, view: i, valueIndex: schema.findIndex((s) => s.name === f.feature) }))
-    }),
+    })),
   }
+}
+
+/**
+ * The output column names in the order the request asked for them (reference order, or the
+ * service's entries in order). The planner groups features by view, as historical output does;
+ * an online response lists them in request order.
+ */
+function requestedOutputs(shape: OnlineRequestShape, service: FeatureServiceDefinition | undefined, views: ReadonlyMap<string, ResolvedView>): string[] {
+  const name = (prefix: string, feature: string) => (shape.fullFeatureNames ? `${prefix}__${feature}` : feature)
+  if (!service) return (shape.features ?? []).map((text) => { const r = parseFeatureRef(text); return name(r.view, r.feature) })
+  return service.features.flatMap((entry) => {
+    const { view, version } = parseViewName(serviceEntryView(entry))
+    const features = serviceEntryFeatures(entry) ?? views.get(`${view}@${version ?? ''}`)!.spec.schema.map((f) => f.name)
+    const prefix = typeof entry === 'string' ? view : entry.alias ?? view
+    return features.map((f) => name(prefix, f))
+  })
+}
+
+function inRequestOrder<F extends { name: string }>(order: readonly string[], features: F[]): F[] {
+  const position = new Map(order.map((n, i) => [n, i] as const))
+  return [...features].sort((a, b) => (position.get(a.name) ?? 0) - (position.get(b.name) ?? 0))
 }
 
 /** Every source column a view's definition names (join keys, features, timestamps, field_mapping keys). */
