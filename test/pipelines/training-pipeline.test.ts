@@ -82,7 +82,7 @@ for (const e of ENGINES) describe(`${e.kind}: training pipeline end to end`, { s
     const importance = v.training.permutation_importance
     assert.ok(importance.conv_rate! > importance.acc_rate! && importance.conv_rate! > importance.avg_daily_trips!, JSON.stringify(importance))
     assert.ok(v.training.numeric.conv_rate!.max! <= 1)
-    assert.deepEqual(v.signature.inputs.map((c) => c.name), ['conv_rate', 'acc_rate', 'avg_daily_trips'])
+    assert.deepEqual(v.signature.inputs, [{ name: 'conv_rate', type: 'double' }, { name: 'acc_rate', type: 'double' }, { name: 'avg_daily_trips', type: 'long' }])
   })
 
   it('keeps reading the pinned feature-view version after a new apply', async () => {

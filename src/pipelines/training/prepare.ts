@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { Errors, parseTimestampMicros } from '../../core/index.js'
-import type { Row, Value } from '../../engines/index.js'
+import type { Column, ColumnType, Row, Value } from '../../engines/index.js'
 import type { SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
 
 /** How rows are split into train and test: shuffled with a seed, or the latest rows by a time column. */
@@ -187,13 +187,17 @@ export function datasetStatistics(rows: readonly Row[], p: Preprocessing): Pick<
   return { categorical, numeric }
 }
 
-/** The model's input signature: one column per raw input, in MLflow's type names. */
-export function inputSignature(p: Preprocessing, rows: readonly Row[]): SignatureColumn[] {
+const SIGNATURE_TYPES: Partial<Record<ColumnType, SignatureColumn['type']>> = {
+  bool: 'boolean', int32: 'long', int64: 'long', float32: 'double', float64: 'double', decimal: 'double', string: 'string',
+}
+
+/**
+ * The model's input signature: one column per raw input, typed (in MLflow's type names) from
+ * the dataset's column types, so an int64 feature is `long` whatever JavaScript number carried it.
+ */
+export function inputSignature(p: Preprocessing, datasetColumns: readonly Column[]): SignatureColumn[] {
   return p.columns.map((c) => {
-    const sample = rows.find((r) => r[c.name] !== null && r[c.name] !== undefined)?.[c.name]
-    if (c.kind === 'numeric') {
-      return { name: c.name, type: typeof sample === 'bigint' ? 'long' : 'double' }
-    }
-    return { name: c.name, type: typeof sample === 'boolean' ? 'boolean' : typeof sample === 'number' || typeof sample === 'bigint' ? 'long' : 'string' }
+    const type = datasetColumns.find((d) => d.name === c.name)?.type
+    return { name: c.name, type: (type && SIGNATURE_TYPES[type]) ?? (c.kind === 'numeric' ? 'double' : 'string') }
   })
 }

@@ -69,6 +69,8 @@ interface PreparedData {
   label: string
   slice_column: string | null
   preprocessing: Preprocessing
+  /** The inputs with the dataset's column types (the model's input signature). */
+  inputs: SignatureColumn[]
   train: Row[]
   test: Row[]
 }
@@ -142,16 +144,19 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
       if ((await hashFile(p.dataset.dataset.path)) !== p.dataset.dataset.sha256) {
         throw Errors.conflict(`the training dataset ${p.dataset.dataset.path} changed after extract (sha256 differs)`)
       }
-      const all = await deps.duckdb.query<Row>(sql`select * from ${deps.duckdb.from({ kind: 'file', path: p.dataset.dataset.path, format: 'parquet' })}`)
+      const dataset = deps.duckdb.from({ kind: 'file', path: p.dataset.dataset.path, format: 'parquet' })
+      const { columns, rows: all } = await deps.duckdb.run(sql`select * from ${dataset}`)
       const features = p.features ?? p.dataset.feature_columns
-      const known = Object.keys(all[0] ?? {})
+      const known = columns.map((c) => c.name)
       for (const c of [p.label, ...features, ...(p.slice_column ? [p.slice_column] : [])]) {
-        if (all.length && !known.includes(c)) throw Errors.notFound('prepare: dataset column', c, known)
+        if (!known.includes(c)) throw Errors.notFound('prepare: dataset column', c, known)
       }
       const rows = all.filter((r) => r[p.label] !== null && r[p.label] !== undefined)
       const { train, test } = splitRows(rows, p.split)
       const preprocessing = fitPreprocessing(train, { ...p, features })
-      const prepared: PreparedData = { label: p.label, slice_column: p.slice_column ?? null, preprocessing, train, test }
+      const prepared: PreparedData = {
+        label: p.label, slice_column: p.slice_column ?? null, preprocessing, inputs: inputSignature(preprocessing, columns), train, test,
+      }
       return {
         prepared: await ctx.artifacts.write('prepared.json', toJson(prepared)),
         rows: { total: rows.length, train: train.length, test: test.length, dropped_null_label: all.length - rows.length },
@@ -175,7 +180,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
       const y = encodeLabels(data.train, data.label, p.task)
       const result = await trainWithCheckpoints({ spec: p, x, y, checkpointDir: ctx.scratchDir, signal: ctx.signal, log: ctx.log })
       const signature = {
-        inputs: inputSignature(data.preprocessing, data.train),
+        inputs: data.inputs,
         outputs: [{ name: p.task === 'regression' ? 'prediction' : 'probability', type: 'double' as const }],
       }
       const bytes = await serializeModel({ task: p.task, preprocessing: data.preprocessing, signature, model: result.model })
