@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { Errors } from '../../core/index.js'
-import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type PushRequest } from '../../featurestore/index.js'
+import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type PushRequest } from '../../featurestore/index.js'
 import type { RouteModule } from '../context.js'
 import { atField } from '../errors.js'
 
-/** For the OpenAPI document only: the hot path serializes with `stringifyFast`. */
+/** For the OpenAPI document only: the hot path serializes with `serializeOnlineResponse`. */
 const onlineResponseSchema = z.object({
   metadata: z.object({ feature_names: z.array(z.string()) }),
   results: z.array(z.object({
@@ -23,9 +23,29 @@ function stringifyFast(data: unknown): string {
   }
 }
 
+/**
+ * Feast's response as JSON. Every feature of a view shares its view's `statuses` and
+ * `event_timestamps` arrays (the same objects), which are most of the bytes: each distinct array
+ * is serialized once per response instead of once per feature (50 features in 5 views: 5 times,
+ * not 50).
+ */
+export function serializeOnlineResponse(response: OnlineFeaturesResponse): string {
+  const seen = new Map<unknown, string>()
+  const once = (array: unknown) => {
+    let json = seen.get(array)
+    if (json === undefined) seen.set(array, (json = stringifyFast(array)))
+    return json
+  }
+  let out = `{"metadata":{"feature_names":${stringifyFast(response.metadata.feature_names)}},"results":[`
+  response.results.forEach((column, i) => {
+    out += `${i ? ',' : ''}{"values":${stringifyFast(column.values)},"statuses":${once(column.statuses)},"event_timestamps":${once(column.event_timestamps)}}`
+  })
+  return `${out}]}`
+}
+
 /** The online service parses the body itself (once); the route's schemas document it. */
 const passThrough = () => (data: unknown) => ({ value: data })
-const serializeFast = () => stringifyFast
+const serializeFast = () => (data: unknown) => serializeOnlineResponse(data as OnlineFeaturesResponse)
 
 function entityRowCount(body: unknown): number {
   const entities = (body as { entities?: unknown })?.entities
@@ -37,7 +57,7 @@ function entityRowCount(body: unknown): number {
 /**
  * Feast's feature-server protocol, so Feast's HTTP clients work unchanged:
  * `POST /get-online-features` (the hot path: the request shape's plan is cached by the online
- * service, the body is validated once, and the answer is serialized without a schema walk) and
+ * service, the body is validated once, and the answer is serialized by `serializeOnlineResponse`) and
  * `POST /push`.
  */
 export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
