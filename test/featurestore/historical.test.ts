@@ -2,7 +2,9 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { isAsofError } from '../../src/core/index.js'
 import type { RetrievalRequest } from '../../src/featurestore/index.js'
-import { ENGINES } from '../helpers/engines.js'
+import { join } from 'node:path'
+import { DuckDbEngine, sql } from '../../src/engines/index.js'
+import { ENGINES, tempDir } from '../helpers/engines.js'
 import { buildPitWorld, type ViewFixture } from './pit-fixture.js'
 
 const trips: ViewFixture = {
@@ -53,6 +55,28 @@ for (const testEngine of ENGINES) {
         const asNumbers = await world.store.historical({ features: ['drivers:rating'], entities: rows([{ driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }]) })
         assert.equal(asNumbers.rows[0]!.rating, 4.5)
       } finally {
+        await world.dispose()
+      }
+    })
+
+    it('reads entity rows from Parquet and CSV files, with the timestamp column named by the request', async () => {
+      const world = await buildPitWorld(testEngine, [drivers])
+      const t = tempDir('asof-entities-')
+      const duckdb = await DuckDbEngine.open({ path: ':memory:' })
+      try {
+        const rowsSql = sql`select * from (values (1::bigint, timestamptz '2024-01-02 00:00:00+00', 'a'), (2::bigint, timestamptz '2024-01-02 00:00:00+00', 'b'), (1::bigint, timestamptz '2023-12-31 00:00:00+00', 'c')) v(driver_id, seen_at, tag)`
+        for (const ext of ['parquet', 'csv']) {
+          const path = join(t.dir, `entities.${ext}`)
+          await duckdb.execute(sql`copy (${rowsSql}) to ${path} (format ${sql.lit(ext)})`)
+          const result = await world.store.historical({ features: ['drivers:rating'], timestampColumn: 'seen_at', entities: { kind: 'file', path } })
+          assert.deepEqual(result.columns.map((c) => c.name), ['driver_id', 'seen_at', 'tag', 'rating'], ext)
+          assert.deepEqual(result.rows.map((r) => [r.tag, r.seen_at, r.rating]), [
+            ['a', '2024-01-02T00:00:00Z', 4.5], ['b', '2024-01-02T00:00:00Z', null], ['c', '2023-12-31T00:00:00Z', null],
+          ], ext)
+        }
+      } finally {
+        await duckdb.close()
+        t.remove()
         await world.dispose()
       }
     })
