@@ -68,8 +68,7 @@ export async function buildPitWorld(testEngine: TestEngine, views: ViewFixture[]
   writeFileSync(join(dir.dir, 'defs.json'), JSON.stringify(definitions))
   const metadata = await openMetadataStore(duckdb)
   const store = createFeatureStore({ metadata, duckdb, postgres, repoDir: dir.dir, log: createLogger('silent') })
-  await store.apply()
-  return {
+  const world = {
     store,
     engine,
     dispose: async () => {
@@ -79,6 +78,13 @@ export async function buildPitWorld(testEngine: TestEngine, views: ViewFixture[]
       dir.remove()
     },
   }
+  try {
+    await store.apply()
+  } catch (e) {
+    await world.dispose()
+    throw e
+  }
+  return world
 }
 
 function isTimestampColumn(v: ViewFixture, column: string): boolean {
