@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
-import { extname, resolve } from 'node:path'
+import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
-import { DuckDbEngine, type FileFormat, type Relation } from '../../engines/index.js'
-import { RESULT_FORMATS, readSuiteFile, validate, type Batch, type ValidationResult } from '../../expectations/index.js'
+import { DuckDbEngine, sql } from '../../engines/index.js'
+import { RESULT_FORMATS, fileFormatOf, readSuiteFile, validate, type Batch, type ValidationResult } from '../../expectations/index.js'
 import { openAsof, type Asof } from '../../asof.js'
 import { GateFailed, globalOptions, printJson } from '../output.js'
 
@@ -15,8 +15,6 @@ interface ValidateOptions {
   sql?: string
   resultFormat?: string
 }
-
-const FORMATS_BY_EXTENSION: Record<string, FileFormat> = { '.csv': 'csv', '.parquet': 'parquet', '.json': 'json', '.jsonl': 'jsonl', '.ndjson': 'jsonl' }
 
 /**
  * `asof validate --suite FILE (--data FILE | --source NAME | --feature-view NAME[@N] | --sql QUERY)`:
@@ -50,12 +48,17 @@ export function register(program: Command): void {
 async function withBatch<T>(opts: ValidateOptions, repoDir: string | undefined, fn: (batch: Batch) => Promise<T>): Promise<T> {
   if (opts.data !== undefined) {
     const path = resolve(opts.data)
-    const format = FORMATS_BY_EXTENSION[extname(path).toLowerCase()]
-    if (!format) throw Errors.badInput('--data', `${opts.data}: unknown file type; use ${Object.keys(FORMATS_BY_EXTENSION).join(', ')}`)
+    const format = fileFormatOf(path, '--data')
     if (!existsSync(path)) throw Errors.badInput('--data', `${opts.data}: no such file`)
     const engine = await DuckDbEngine.open({ path: ':memory:' })
     try {
-      return await fn({ engine, relation: { kind: 'file', path, format }, description: opts.data })
+      if (format === 'parquet') return await fn({ engine, relation: { kind: 'file', path, format }, description: opts.data })
+      // Text formats are parsed once into a table named after the file: a suite reads its batch in
+      // more than one statement (the aggregate scan, GROUP BYs, unexpected rows), and parsing CSV is
+      // most of the cost. The shown unexpected-rows queries then name that table.
+      const table = basename(path, extname(path))
+      await engine.execute(sql`create table ${sql.id(table)} as select * from ${engine.from({ kind: 'file', path, format })}`)
+      return await fn({ engine, relation: { kind: 'table', name: table }, description: opts.data })
     } finally {
       await engine.close()
     }
@@ -68,16 +71,13 @@ async function withBatch<T>(opts: ValidateOptions, repoDir: string | undefined, 
   }
 }
 
+/** --sql and --feature-view resolve like checkpoint batches (same engines, same history keys). */
 async function asofBatch(asof: Asof, opts: ValidateOptions): Promise<Batch> {
-  if (opts.sql !== undefined) {
-    const relation: Relation = { kind: 'user_sql', text: opts.sql }
-    return { engine: asof.postgres ?? asof.duckdb, relation, description: 'sql' }
-  }
+  if (opts.sql !== undefined) return asof.resolveBatch({ type: 'query', sql: opts.sql })
   if (opts.featureView !== undefined) {
     const m = /^([^@]+)(?:@(\d+))?$/.exec(opts.featureView)
     if (!m) throw Errors.badInput('--feature-view', `${JSON.stringify(opts.featureView)} is not NAME or NAME@VERSION`)
-    const view = await asof.featureStore.resolveFeatureView(m[1]!, m[2] === undefined ? undefined : Number(m[2]))
-    return { engine: view.engine, relation: view.relation, description: `${view.name}@${view.version}` }
+    return asof.resolveBatch({ type: 'feature_view', name: m[1]!, ...(m[2] === undefined ? {} : { version: Number(m[2]) }) })
   }
   throw Errors.badInput('--source', 'validating a data source by name is not available yet; use --feature-view NAME[@N] or --data FILE')
 }

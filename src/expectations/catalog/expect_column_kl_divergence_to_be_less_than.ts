@@ -81,7 +81,7 @@ function metrics(k: Kwargs, ctx: MetricContext): Record<string, MetricRequest> {
   checkPartition(k)
   const nonNull = columnNonNullCount(k.column)
   const bins = k.partition_object?.bins
-  if (!k.partition_object || !bins) return { nonNull, counts: columnValueCounts(k.column, ctx) }
+  if (!k.partition_object || !bins) return { nonNull, counts: columnValueCounts(k.column) }
   const c = col(k.column)
   const out: Record<string, MetricRequest> = { nonNull }
   for (let i = 0; i < bins.length - 1; i++) {

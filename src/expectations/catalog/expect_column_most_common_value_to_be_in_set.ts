@@ -11,7 +11,7 @@ export const expectColumnMostCommonValueToBeInSet = defineExpectation({
   type: 'expect_column_most_common_value_to_be_in_set',
   domain: 'column',
   kwargs: z.looseObject({ column: columnSchema, value_set: z.array(z.unknown()), ties_okay: z.boolean().nullish() }),
-  metrics: (k, ctx) => ({ counts: columnValueCounts(k.column, ctx) }),
+  metrics: (k) => ({ counts: columnValueCounts(k.column) }),
   evaluate: (k, v) => {
     const counts = v.counts as ValueCount[]
     const top = Math.max(0, ...counts.map((c) => c.count))

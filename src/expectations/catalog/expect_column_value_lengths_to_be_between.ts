@@ -7,8 +7,8 @@ import { boundsShape, isOpenBound } from './shared.js'
 export const expectColumnValueLengthsToBeBetween = defineColumnMapExpectation({
   type: 'expect_column_value_lengths_to_be_between',
   kwargs: { column: columnSchema, ...boundsShape },
-  unexpected: (k) => {
-    const len = sql`length(${asText(k.column)})`
+  unexpected: (k, ctx) => {
+    const len = sql`length(${asText(k.column, ctx)})`
     const parts = []
     if (!isOpenBound(k.min_value)) parts.push(k.strict_min ? sql`${len} <= ${Number(k.min_value)}` : sql`${len} < ${Number(k.min_value)}`)
     if (!isOpenBound(k.max_value)) parts.push(k.strict_max ? sql`${len} >= ${Number(k.max_value)}` : sql`${len} > ${Number(k.max_value)}`)

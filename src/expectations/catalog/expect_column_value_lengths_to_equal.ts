@@ -7,5 +7,5 @@ import { asText } from '../metrics/column-map.js'
 export const expectColumnValueLengthsToEqual = defineColumnMapExpectation({
   type: 'expect_column_value_lengths_to_equal',
   kwargs: { column: columnSchema, value: z.number().int().min(0) },
-  unexpected: (k) => sql`length(${asText(k.column)}) <> ${k.value}`,
+  unexpected: (k, ctx) => sql`length(${asText(k.column, ctx)}) <> ${k.value}`,
 })

@@ -7,5 +7,5 @@ import { asText } from '../metrics/column-map.js'
 export const expectColumnValuesToMatchLikePattern = defineColumnMapExpectation({
   type: 'expect_column_values_to_match_like_pattern',
   kwargs: { column: columnSchema, like_pattern: z.string() },
-  unexpected: (k) => sql`not (${asText(k.column)} like ${k.like_pattern})`,
+  unexpected: (k, ctx) => sql`not (${asText(k.column, ctx)} like ${k.like_pattern})`,
 })

@@ -7,5 +7,5 @@ import { asText, regexMatches } from '../metrics/column-map.js'
 export const expectColumnValuesToMatchRegex = defineColumnMapExpectation({
   type: 'expect_column_values_to_match_regex',
   kwargs: { column: columnSchema, regex: z.string() },
-  unexpected: (k, ctx) => sql`not ${regexMatches(asText(k.column), k.regex, ctx)}`,
+  unexpected: (k, ctx) => sql`not ${regexMatches(asText(k.column, ctx), k.regex, ctx)}`,
 })

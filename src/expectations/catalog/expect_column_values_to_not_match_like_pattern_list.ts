@@ -7,5 +7,5 @@ import { asText } from '../metrics/column-map.js'
 export const expectColumnValuesToNotMatchLikePatternList = defineColumnMapExpectation({
   type: 'expect_column_values_to_not_match_like_pattern_list',
   kwargs: { column: columnSchema, like_pattern_list: z.array(z.string()).min(1) },
-  unexpected: (k) => sql`(${sql.join(k.like_pattern_list.map((p) => sql`${asText(k.column)} like ${p}`), sql` or `)})`,
+  unexpected: (k, ctx) => sql`(${sql.join(k.like_pattern_list.map((p) => sql`${asText(k.column, ctx)} like ${p}`), sql` or `)})`,
 })

@@ -6,5 +6,5 @@ import { asText, regexMatches } from '../metrics/column-map.js'
 export const expectColumnValuesToNotMatchRegex = defineColumnMapExpectation({
   type: 'expect_column_values_to_not_match_regex',
   kwargs: { column: columnSchema, regex: z.string() },
-  unexpected: (k, ctx) => regexMatches(asText(k.column), k.regex, ctx),
+  unexpected: (k, ctx) => regexMatches(asText(k.column, ctx), k.regex, ctx),
 })

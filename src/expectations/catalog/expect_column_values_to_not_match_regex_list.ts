@@ -7,5 +7,5 @@ import { asText, regexMatches } from '../metrics/column-map.js'
 export const expectColumnValuesToNotMatchRegexList = defineColumnMapExpectation({
   type: 'expect_column_values_to_not_match_regex_list',
   kwargs: { column: columnSchema, regex_list: z.array(z.string()).min(1) },
-  unexpected: (k, ctx) => sql`(${sql.join(k.regex_list.map((r) => regexMatches(asText(k.column), r, ctx)), sql` or `)})`,
+  unexpected: (k, ctx) => sql`(${sql.join(k.regex_list.map((r) => regexMatches(asText(k.column, ctx), r, ctx)), sql` or `)})`,
 })

@@ -101,7 +101,7 @@ export function defineDistinctSetExpectation(
     type,
     domain: 'column',
     kwargs: z.looseObject({ column: columnSchema, value_set: z.array(z.unknown()).nullable(), parse_strings_as_datetimes: z.boolean().optional() }),
-    metrics: (k, ctx) => ({ counts: columnValueCounts(k.column, ctx) }),
+    metrics: (k) => ({ counts: columnValueCounts(k.column) }),
     evaluate: (k, v) => {
       const counts = v.counts as ValueCount[]
       const observed = counts.map((c) => c.value)

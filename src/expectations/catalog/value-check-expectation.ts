@@ -28,9 +28,9 @@ export function defineValueCheckExpectation<S extends z.ZodRawShape>(options: {
       }
     },
     evaluate: (k, v) => mapEvaluation(Number(v.element_count), Number(v.missing_count), (v.check as ValueCheckResult).unexpectedCount, k.mostly),
-    unexpectedRows: (k, _ctx, v) => {
+    unexpectedRows: (k, ctx, v) => {
       const bad = (v.check as ValueCheckResult).unexpectedValues
-      return { domain: 'column', columns: [k.column], where: bad.length ? sql`${asText(k.column)} in (${sql.join(bad)})` : sql`false` }
+      return { domain: 'column', columns: [k.column], where: bad.length ? sql`${asText(k.column, ctx)} in (${sql.join(bad)})` : sql`false` }
     },
   })
 }

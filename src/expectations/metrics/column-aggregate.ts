@@ -1,5 +1,5 @@
 import { col, sql, type RawBuilder } from '../../engines/index.js'
-import type { AggregateMetric, MetricContext, MetricRequest } from './metric.js'
+import type { AggregateMetric, MetricContext, QueryMetric } from './metric.js'
 
 /** A number from an engine value (bigint, numeric string, number); null stays null. */
 export function toNumber(v: unknown): number | null {
@@ -75,19 +75,14 @@ function sortedCounts(pairs: readonly ValueCount[]): ValueCount[] {
 }
 
 /**
- * The non-null values of a column with their counts, sorted by value. On DuckDB it is one more
- * aggregate of the batch's single scan (`histogram`); PostgreSQL has no such aggregate, so there it
- * is its own `GROUP BY` query.
+ * The non-null values of a column with their counts, sorted by value: its own `GROUP BY` query,
+ * run beside the batch's scan. (DuckDB's `histogram` aggregate would join the scan, but measured
+ * 2.4× slower than the hash GROUP BY on 1M rows, and PostgreSQL has no such aggregate.)
  */
-export function columnValueCounts(column: string, ctx: MetricContext): MetricRequest {
-  const name = 'column.value_counts'
-  if (ctx.engine === 'duckdb') {
-    return columnAggregate(name, column, (c) => sql`histogram(${c}) filter (where ${c} is not null)`, (raw) =>
-      sortedCounts(((raw as { key: unknown; value: unknown }[] | null) ?? []).map((e) => ({ value: scalar(e.key), count: Number(e.value) }))))
-  }
+export function columnValueCounts(column: string): QueryMetric {
   return {
     shape: 'query',
-    name,
+    name: 'column.value_counts',
     args: { column },
     async run(scope) {
       const rows = await scope.engine.query<{ v: unknown; n: unknown }>(

@@ -37,9 +37,12 @@ export function boundLiteral(column: string, value: number | string, ctx: Metric
   return typeof value === 'number' ? sql`${value}` : sql`${value}`
 }
 
-/** A column as text, for string conditions on columns of any type (GX's SQL casts the same way). */
-export function asText(column: string): RawBuilder<unknown> {
-  return sql`cast(${sql.id(column)} as text)`
+/**
+ * A column as text, for string conditions on columns of any type (GX's SQL casts the same way).
+ * A text column is used as it is: the no-op cast measured 1.6× slower for a regex on DuckDB.
+ */
+export function asText(column: string, ctx: MetricContext): RawBuilder<unknown> {
+  return columnType(column, ctx) === 'string' ? sql`${sql.id(column)}` : sql`cast(${sql.id(column)} as text)`
 }
 
 /** `value ~ pattern`: DuckDB's `regexp_matches` (partial match, RE2), PostgreSQL's `~` (POSIX). */
