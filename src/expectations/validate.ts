@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AsofError, canonicalJson, describeZodError, formatPath, newId } from '../core/index.js'
+import { AsofError, describeZodError, formatPath, newId } from '../core/index.js'
 import { sql, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
 import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
@@ -267,11 +267,6 @@ function batchSpec(batch: Batch): Record<string, unknown> {
   if (r.kind === 'user_sql') base.query = r.text
   if (batch.description) base.description = batch.description
   return base
-}
-
-/** Canonical JSON of a metric's args, as metric history stores them. */
-export function metricArgsJson(metric: ComputedMetric): string {
-  return canonicalJson(metric.args)
 }
 
 
