@@ -54,7 +54,7 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 
-  const ctx: ApiContext = { asof, keys: new ApiKeys(asof.metadata), metrics: new ApiMetrics() }
+  const ctx: ApiContext = { asof, keys: new ApiKeys(asof.metadata), metrics: new ApiMetrics(() => asof.online.cacheStats()) }
   installErrorHandling(app)
   // First hook: even a refused request carries its id back, to match it with the log.
   app.addHook('onRequest', (request, reply, done) => {

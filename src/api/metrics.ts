@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { CacheStats } from '../featurestore/index.js'
 
 /**
  * The service's Prometheus metrics, on a registry per app (so several apps in one process, as in
@@ -32,8 +33,28 @@ export class ApiMetrics {
     registers: [this.registry],
   })
 
-  constructor() {
+  /** @param cacheStats the online store's counters since start, read at each scrape. */
+  constructor(cacheStats: () => CacheStats) {
     collectDefaultMetrics({ register: this.registry, prefix: 'asof_' })
+    // The store keeps its own running totals; each scrape adds what accrued since the last one.
+    const scraped = { hits: 0, fills: 0 }
+    const accrue = (counter: Counter, key: keyof CacheStats) => {
+      const now = cacheStats()[key]
+      counter.inc(Math.max(0, now - scraped[key]))
+      scraped[key] = now
+    }
+    new Counter({
+      name: 'asof_online_cache_hits_total',
+      help: 'Entity lookups answered from the in-process online cache (embedded mode; 0 in server mode, where reads go to PostgreSQL)',
+      registers: [this.registry],
+      collect() { accrue(this, 'hits') },
+    })
+    new Counter({
+      name: 'asof_online_cache_fills_total',
+      help: 'Feature view versions loaded from the online table into the in-process cache',
+      registers: [this.registry],
+      collect() { accrue(this, 'fills') },
+    })
   }
 
   /** Counts a finished validation: `success` true → passed, false → failed. */

@@ -65,6 +65,7 @@ for (const engine of ENGINES) {
 
       const metrics = await call(svc.url, 'GET', '/metrics', { headers: read })
       assert.match(metrics.text, /asof_online_lookups_total [1-9]/)
+      assert.match(metrics.text, engine.kind === 'duckdb' ? /asof_online_cache_hits_total [1-9]/ : /asof_online_cache_hits_total 0/)
     })
 
     it('answers bad online requests with 400/404/422 problems and never 500', async () => {
