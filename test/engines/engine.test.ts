@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from '../../src/engines/index.js'
-import { ENGINES, type OpenedEngine } from '../helpers/engines.js'
+import { ENGINES, openTestDuckDb, type OpenedEngine } from '../helpers/engines.js'
 
 for (const target of ENGINES) {
   describe(`${target.kind}: engine`, { skip: target.skip }, () => {
@@ -35,3 +35,15 @@ for (const target of ENGINES) {
     })
   })
 }
+
+describe('duckdb: list parameters', () => {
+  it('keeps the values of a list whose first element is null, and of mixed integers and decimals', async () => {
+    const opened = await openTestDuckDb()
+    try {
+      const [row] = await opened.engine.query<{ a: unknown; b: unknown }>(sql`select ${[null, 1, 2]} as a, ${[1, 2.5]} as b`)
+      assert.deepEqual(row, { a: [null, 1, 2], b: [1, 2.5] })
+    } finally {
+      await opened.dispose()
+    }
+  })
+})

@@ -1,11 +1,11 @@
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api'
 import {
   PostgresAdapter, PostgresQueryCompiler, sql,
   type CompiledQuery, type DatabaseConnection, type DatabaseIntrospector, type Dialect, type Driver,
   type Kysely, type QueryCompiler, type QueryResult, type SchemaMetadata, type TableMetadata, type DatabaseMetadata,
 } from 'kysely'
 import type { Column, Row } from '../engine.js'
-import { columnTypeOf, fromDuckDb, toDuckDb } from './values.js'
+import { columnTypeOf, fromDuckDb, paramType, toDuckDb } from './values.js'
 
 /**
  * kysely on DuckDB, assembled like kysely's PGlite dialect from Postgres parts: DuckDB accepts
@@ -131,7 +131,9 @@ export class DuckDbKyselyConnection implements DatabaseConnection {
 
   /** Runs a compiled query and returns normalized rows plus column metadata. */
   async read(q: CompiledQuery): Promise<{ rows: Row[]; columns: Column[]; rowsChanged: number }> {
-    const result = await this.connection.runAndReadAll(q.sql, q.parameters.map(toDuckDb))
+    const values = q.parameters.map(toDuckDb)
+    const paramTypes = values.map(paramType)
+    const result = await this.connection.runAndReadAll(q.sql, values, paramTypes.some(Boolean) ? (paramTypes as DuckDBType[]) : undefined)
     const names = result.columnNames()
     const types = result.columnTypes()
     const rows = result.getRows().map((r) => {

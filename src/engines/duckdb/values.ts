@@ -1,7 +1,7 @@
 import {
   DuckDBArrayValue, DuckDBBlobValue, DuckDBDateValue, DuckDBDecimalValue, DuckDBListValue, DuckDBMapValue,
   DuckDBStructValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, listValue, timestampTZValue,
+  DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, LIST, BIGINT, BOOLEAN, DOUBLE, TIMESTAMPTZ, VARCHAR, listValue, timestampTZValue,
   type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api'
 import { dateToMicros, formatMicros } from '../../core/index.js'
@@ -40,6 +40,26 @@ export function toDuckDb(v: unknown): DuckDBValue {
   if (v instanceof Uint8Array) return new DuckDBBlobValue(v)
   if (typeof v === 'object') return JSON.stringify(v)
   return v as DuckDBValue
+}
+
+/**
+ * The type to bind a converted parameter with, where DuckDB's own inference would be wrong: it
+ * types a list by its first element, so `[null, 1]` would bind as a list of NULL and lose its
+ * values, and `[1, 2.5]` as a list of INTEGER. Lists are typed from all their non-null
+ * elements; other values are left to DuckDB's inference (undefined).
+ */
+export function paramType(v: DuckDBValue): DuckDBType | undefined {
+  if (!(v instanceof DuckDBListValue)) return undefined
+  const items = v.items.filter((x) => x !== null)
+  if (items.length === 0) return undefined
+  const element = items.every((x) => typeof x === 'boolean') ? BOOLEAN
+    : items.every((x) => typeof x === 'number') ? (items.every((x) => Number.isInteger(x)) ? BIGINT : DOUBLE)
+    : items.every((x) => typeof x === 'bigint') ? BIGINT
+    : items.every((x) => typeof x === 'string') ? VARCHAR
+    : items.every((x) => x instanceof DuckDBTimestampTZValue) ? TIMESTAMPTZ
+    : items[0] instanceof DuckDBListValue ? paramType(items[0])
+    : undefined
+  return element && LIST(element)
 }
 
 /** Maps a DuckDB type to asof's logical column type. */
