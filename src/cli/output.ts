@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { Errors } from '../core/index.js'
 
 /** Global flags every command sees. */
 export interface GlobalOptions {
@@ -24,3 +25,30 @@ export function progress(opts: GlobalOptions): (message: string) => void {
 
 /** Thrown by a command whose work ran but whose gate failed (validate, checkpoint run): exit 1. */
 export class GateFailed extends Error {}
+
+/** commander parser for a repeatable flag (`--param a=1 --param b=2`): collects every value. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
+/** `key=value` → `[key, value]`; anything else is bad input naming `flag`. */
+export function splitKeyValue(text: string, flag: string): [string, string] {
+  const i = text.indexOf('=')
+  if (i <= 0) throw Errors.badInput(flag, `expected key=value, got ${JSON.stringify(text)}`)
+  return [text.slice(0, i), text.slice(i + 1)]
+}
+
+/**
+ * Repeated `key=value` flags as an object, each value read as JSON when it parses (numbers,
+ * booleans, lists), else as text; so the result is always JSON-compatible.
+ */
+export function parseParams(texts: readonly string[], flag = '--param'): Record<string, unknown> {
+  return Object.fromEntries(texts.map((text) => {
+    const [key, raw] = splitKeyValue(text, flag)
+    try {
+      return [key, JSON.parse(raw) as unknown]
+    } catch {
+      return [key, raw]
+    }
+  }))
+}

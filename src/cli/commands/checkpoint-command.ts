@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { Errors, loadConfig, parseOrThrow } from '../../core/index.js'
 import type { CheckpointRun } from '../../expectations/index.js'
 import { openAsof, type Asof } from '../../asof.js'
-import { GateFailed, globalOptions, printJson, type GlobalOptions } from '../output.js'
+import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 
 /**
  * `asof checkpoint run NAME | list | results NAME`: checkpoints from `<repo>/checkpoints/*.json`.
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--param <key=value>', 'an evaluation parameter (repeatable; values are JSON when they parse, else strings)', collect, [])
     .action(async (name: string, opts: { param: string[] }, cmd: Command) => {
       const global = globalOptions(cmd)
-      const parameters = Object.fromEntries(opts.param.map(parseParam))
+      const parameters = parseParams(opts.param)
       const run = await withAsof(global, (asof) => asof.checkpoints.runCheckpoint(name, { parameters }))
       if (global.json) printJson(run)
       else process.stdout.write(describeRun(run))
@@ -68,21 +68,6 @@ function describeRun(run: CheckpointRun): string {
   }
   for (const a of run.actions) if (!a.ok) lines.push(`  action ${a.type} failed: ${a.detail ?? ''}`)
   return `${lines.join('\n')}\n`
-}
-
-function parseParam(text: string): [string, unknown] {
-  const i = text.indexOf('=')
-  if (i <= 0) throw Errors.badInput('--param', `expected key=value, got ${JSON.stringify(text)}`)
-  const value = text.slice(i + 1)
-  try {
-    return [text.slice(0, i), JSON.parse(value) as unknown]
-  } catch {
-    return [text.slice(0, i), value]
-  }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
 }
 
 /** Opens asof for one command and closes it after. */

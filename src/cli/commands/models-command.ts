@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { Errors, loadConfig, normalizeTimestamp, parseOrThrow } from '../../core/index.js'
 import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion, type Webhook } from '../../pipelines/index.js'
-import { globalOptions, printJson, type GlobalOptions } from '../output.js'
+import { collect, globalOptions, printJson, splitKeyValue, type GlobalOptions } from '../output.js'
 import { withAsofOrServer, type ServerClient } from '../server-client.js'
 
 /**
@@ -26,7 +26,7 @@ export function register(program: Command): void {
       const filter = {
         name: opts.name,
         alias: opts.alias,
-        tags: Object.fromEntries(opts.tag.map((t) => parseKeyValue(t, '--tag'))),
+        tags: Object.fromEntries(opts.tag.map((t) => splitKeyValue(t, '--tag'))),
         since: opts.since === undefined ? undefined : normalizeTimestamp(opts.since, '--since'),
         until: opts.until === undefined ? undefined : normalizeTimestamp(opts.until, '--until'),
         limit: opts.limit === undefined ? undefined : parseOrThrow(z.coerce.number().int().positive(), opts.limit, '--limit'),
@@ -85,7 +85,7 @@ export function register(program: Command): void {
       if (r.alias !== undefined) throw Errors.badInput('model reference', 'tags are set on NAME or NAME@VERSION, not on an alias')
       if (opts.delete) await withRegistry(global, (m) => m.deleteTag(r.name, r.version, tag))
       else {
-        const [key, value] = parseKeyValue(tag, 'tag')
+        const [key, value] = splitKeyValue(tag, 'tag')
         await withRegistry(global, (m) => m.setTag(r.name, r.version, key, value))
       }
       if (global.json) return printJson({ ref, tag, deleted: !!opts.delete })
@@ -161,16 +161,6 @@ function remoteRegistry(client: ServerClient): Registry {
     listWebhooks: async () => (await client.request<{ webhooks: Webhook[] }>('GET', '/api/v1/model-webhooks')).webhooks,
     deleteWebhook: (id) => client.request<void>('DELETE', `/api/v1/model-webhooks/${path(id)}`),
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
-
-function parseKeyValue(text: string, where: string): [string, string] {
-  const i = text.indexOf('=')
-  if (i <= 0) throw Errors.badInput(where, `expected key=value, got ${JSON.stringify(text)}`)
-  return [text.slice(0, i), text.slice(i + 1)]
 }
 
 function formatMetrics(metrics: Record<string, number>): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
 import type { GetOnlineFeaturesRequest, OnlineFeaturesResponse } from '../../featurestore/index.js'
-import { globalOptions, printJson } from '../output.js'
+import { collect, globalOptions, printJson } from '../output.js'
 import { withAsofOrServer } from '../server-client.js'
 
 /** `asof online`: read features from the online store, printed as Feast's `/get-online-features` response. */
@@ -25,10 +25,6 @@ export function register(program: Command): void {
         (client) => client.request<OnlineFeaturesResponse>('POST', '/get-online-features', request))
       printJson(response)
     })
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
 }
 
 /** `driver_id=1001 driver_id=1002` → `{ driver_id: [1001, 1002] }`; a value that is not JSON is a string. */

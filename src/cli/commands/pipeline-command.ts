@@ -4,7 +4,7 @@ import { Errors, loadConfig, parseOrThrow } from '../../core/index.js'
 import type { RunRow, TaskRunRow } from '../../metadata/index.js'
 import { startScheduler, topologicalOrder, type JsonValue, type PipelineSpec, type PipelinesService, type RunSummary } from '../../pipelines/index.js'
 import { openAsof } from '../../asof.js'
-import { GateFailed, globalOptions, printJson, type GlobalOptions } from '../output.js'
+import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 
 /**
  * `asof pipeline list|run|resume|backfill|runs|show|scheduler`: the DAG runner and scheduler.
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--no-cache', 'do not reuse cached task outputs in this run')
     .action(async (name: string, opts: { param: string[]; date?: string; cache: boolean }, cmd: Command) => {
       const global = globalOptions(cmd)
-      const params = Object.fromEntries(opts.param.map(parseParam))
+      const params = parseParams(opts.param) as Record<string, JsonValue>
       const summary = await withPipelines(global, (s) => s.run(name, { params, logicalDate: opts.date, cache: opts.cache }))
       report(summary, global)
     })
@@ -114,22 +114,6 @@ async function withPipelines<T>(global: GlobalOptions, work: (service: Pipelines
     return await work(asof.pipelines)
   } finally {
     await asof.close()
-  }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
-
-/** `k=v`: v as JSON when it parses (numbers, booleans, lists), else as text. */
-function parseParam(text: string): [string, JsonValue] {
-  const i = text.indexOf('=')
-  if (i <= 0) throw Errors.badInput('--param', `expected key=value, got ${JSON.stringify(text)}`)
-  const raw = text.slice(i + 1)
-  try {
-    return [text.slice(0, i), JSON.parse(raw) as JsonValue]
-  } catch {
-    return [text.slice(0, i), raw]
   }
 }
 
