@@ -3,6 +3,7 @@ import { AsofError, Errors, formatMicros, isAsofError, newId, parseTimestampMicr
 import type { Engine, Relation, Row } from '../engines/index.js'
 import { onlineRepo, type MetadataStore } from '../metadata/index.js'
 import type { StoredFeatureView } from './definitions/feature-view.js'
+import { sourceColumnResolver } from './definitions/source.js'
 import type { FeatureStore } from './feature-store.js'
 import { parseViewName } from './feature-refs.js'
 import { encodeEntityKey } from './online/keys.js'
@@ -169,7 +170,7 @@ async function materializeView(deps: MaterializeDeps, resolved: ResolvedView, st
  * order by src."driver_id", src."event_timestamp" desc
  */
 export function latestRowsQuery(spec: StoredFeatureView, from: RawBuilder<unknown>, start: bigint | null, end: bigint): RawBuilder<unknown> {
-  const sourceColumnOf = reverseFieldMapping(spec.source.field_mapping)
+  const sourceColumnOf = sourceColumnResolver(spec.source.field_mapping)
   const src = (column: string) => sql`src.${sql.id(column)}`
   const ts = src(spec.source.timestamp_field)
   const created = spec.source.created_timestamp_column
@@ -221,12 +222,6 @@ export function toRecords(spec: StoredFeatureView, rows: readonly Row[], where: 
     })
   })
   return records
-}
-
-/** Source column for a feature or join-key name: the `field_mapping` key mapping to it, else the name. */
-export function reverseFieldMapping(fieldMapping: Record<string, string>): (name: string) => string {
-  const reverse = new Map(Object.entries(fieldMapping).map(([column, name]) => [name, column]))
-  return (name) => reverse.get(name) ?? name
 }
 
 async function readSource(engine: Engine, query: RawBuilder<unknown>, source: string): Promise<Row[]> {

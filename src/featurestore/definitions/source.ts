@@ -40,3 +40,12 @@ export const sourceSchema = z.discriminatedUnion('kind', [
 
 export type SourceDefinition = z.output<typeof sourceSchema>
 export type SourceKind = SourceDefinition['kind']
+
+/**
+ * `field_mapping` maps source columns to feature or join-key names; this turns it around:
+ * the source column that holds `name` (the name itself when it is not mapped).
+ */
+export function sourceColumnResolver(fieldMapping: Record<string, string>): (name: string) => string {
+  const reverse = new Map(Object.entries(fieldMapping).map(([column, name]) => [name, column]))
+  return (name) => reverse.get(name) ?? name
+}

@@ -2,7 +2,8 @@ import { z } from 'zod'
 import { Errors, normalizeTimestamp } from '../../core/index.js'
 import type { Row, Value } from '../../engines/index.js'
 import type { FeatureStore, ResolvedFeatureView } from '../feature-store.js'
-import { reverseFieldMapping, toRecords } from '../materialize.js'
+import { toRecords } from '../materialize.js'
+import { sourceColumnResolver } from '../definitions/source.js'
 import type { OnlineStore } from './online-store.js'
 
 /** The body of Feast's `POST /push` (wire field names kept): column-oriented rows of one source. */
@@ -49,7 +50,7 @@ export async function pushRows(
   if (views.length === 0) throw Errors.badInput('push_source_name', `no feature view reads source ${sourceName}`)
   // Everything is checked before anything is written, so a bad push changes nothing.
   const onlineWrites = request.to === 'offline' ? [] : views.filter((v) => v.spec.online).map(({ spec, version }) => {
-    const sourceColumnOf = reverseFieldMapping(spec.source.field_mapping)
+    const sourceColumnOf = sourceColumnResolver(spec.source.field_mapping)
     const names = [...spec.join_keys, ...spec.schema.map((f) => f.name)]
     const missing = [...names.map(sourceColumnOf), spec.source.timestamp_field].filter((c) => !columns.includes(c))
     if (missing.length) throw Errors.badInput('df', `missing column ${missing.join(', ')} for feature view ${spec.name}; given: ${columns.join(', ') || '(none)'}`)

@@ -3,7 +3,7 @@ import type { Column, ColumnType } from '../../engines/index.js'
 import { unknownName } from '../definitions/common.js'
 import { serviceEntryFeatures, serviceEntryView, type FeatureServiceDefinition } from '../definitions/feature-service.js'
 import type { StoredFeatureView } from '../definitions/feature-view.js'
-import type { SourceDefinition } from '../definitions/source.js'
+import { sourceColumnResolver, type SourceDefinition } from '../definitions/source.js'
 import { parseFeatureRef, parseViewName } from '../feature-refs.js'
 
 /** A historical-retrieval request, as the CLI and the API receive it. */
@@ -131,7 +131,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
   const views = [...groups.values()].map(({ selection, resolved, features }) => {
     const spec = resolved.spec
     const prefix = selection.alias ?? resolved.name
-    const sourceColumnOf = reverseMapping(spec.source.field_mapping)
+    const sourceColumnOf = sourceColumnResolver(spec.source.field_mapping)
     const sourceTypes = new Map(resolved.sourceColumns.map((c) => [c.name, c.type]))
     const requireSourceColumn = (column: string, role: string) => {
       if (!sourceTypes.has(column)) {
@@ -199,12 +199,6 @@ function selectionsOf(request: HistoricalRequest, service?: FeatureServiceDefini
     const object = typeof entry === 'string' ? { joinKeyMap: {} } : { alias: entry.alias, joinKeyMap: entry.join_key_map }
     return { view, version, features: serviceEntryFeatures(entry), ...object, where: `feature service ${service.name}: features[${i}]` }
   })
-}
-
-/** Source column for a feature or join-key name: the key of `field_mapping` mapping to it, else the name itself. */
-function reverseMapping(fieldMapping: Record<string, string>): (name: string) => string {
-  const reverse = new Map(Object.entries(fieldMapping).map(([column, name]) => [name, column]))
-  return (name) => reverse.get(name) ?? name
 }
 
 /** Key values compare only within one kind: numbers with numbers (1 = 1.0), strings with strings. */
