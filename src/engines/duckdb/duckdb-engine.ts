@@ -43,7 +43,7 @@ export class DuckDbEngine extends EngineBase {
     } catch (e) {
       const message = (e as Error).message
       if (/lock/i.test(message)) {
-        throw Errors.busy(`the database ${options.path} is in use by another asof process (is \`asof serve\` running? point the CLI at it with --server URL, or stop it)`)
+        throw Errors.busy(`the database ${options.path} is in use by another asof process (an \`asof serve\` or another command; DuckDB lets one process open a file at a time, so use the running server's REST API or stop that process)`)
       }
       throw Errors.engine('duckdb', message)
     }
