@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { Errors, loadConfig, parseOrThrow } from '../../core/index.js'
+import { loadConfig, parseOrThrow } from '../../core/index.js'
 import type { CheckpointRun } from '../../expectations/index.js'
 import { openAsof, type Asof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { Errors, loadConfig, parseOrThrow } from '../../core/index.js'
+import { loadConfig, parseOrThrow } from '../../core/index.js'
 import type { RunRow, TaskRunRow } from '../../metadata/index.js'
 import { startScheduler, topologicalOrder, type JsonValue, type PipelineSpec, type PipelinesService, type RunSummary } from '../../pipelines/index.js'
 import { openAsof } from '../../asof.js'

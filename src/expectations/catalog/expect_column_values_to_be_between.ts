@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { sql } from '../../engines/index.js'
 import { columnSchema, defineColumnMapExpectation } from '../define.js'
 import { boundsShape, isOpenBound } from './shared.js'

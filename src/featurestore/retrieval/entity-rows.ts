@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { sql } from 'kysely'
 import { Errors, newId, normalizeTimestamp } from '../../core/index.js'
-import type { Column, ColumnSpec, ColumnType, DuckDbEngine, Engine, Relation, Row, Value } from '../../engines/index.js'
+import type { Column, ColumnSpec, ColumnType, DuckDbEngine, Engine, Relation, Row } from '../../engines/index.js'
 import type { EntityInput } from './pit-sql.js'
 
 /** Entity rows: a file (.csv, .parquet, .json array of objects) or rows given inline (the API). */

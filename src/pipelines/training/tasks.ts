@@ -6,7 +6,7 @@ import { Errors, hashFile } from '../../core/index.js'
 import { sql, type Engine, type Row } from '../../engines/index.js'
 import type { ArtifactRef } from '../artifacts.js'
 import type { ModelRegistry, ModelMetrics, SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
-import type { JsonValue, TaskContext, TaskDefinition } from '../task.js'
+import type { JsonValue, TaskDefinition } from '../task.js'
 import { extractDataset, extractSpecSchema, type DatasetFeatureStore, type ExtractOutput } from './extract.js'
 import {
   datasetStatistics, encodeLabels, encodeRows, fitPreprocessing, inputSignature, prepareSpecSchema, splitRows,
