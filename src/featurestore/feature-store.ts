@@ -7,7 +7,7 @@ import type { RepoConfig } from './definitions/repo-config.js'
 import { applyRepo } from './registry/apply.js'
 import { planRepo, type RegistryPlan } from './registry/plan.js'
 import { getObjectVersion, listObjectVersions, type RegistryObjectVersion } from './registry/versions.js'
-import { engineFor, retrieveHistorical, sourceRelation, writeHistorical, type RetrievalContext, type RetrievalRequest } from './retrieval/historical.js'
+import { engineFor, retrieveHistorical, sourceRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
 
 export interface FeatureStoreDeps {
   readonly metadata: MetadataStore
@@ -57,8 +57,8 @@ export interface FeatureStore {
   resolveFeatureView(name: string, version?: number): Promise<ResolvedFeatureView>
   /** Point-in-time retrieval; rows in entity-row order. */
   historical(request: RetrievalRequest): Promise<ResultSet>
-  /** Point-in-time retrieval into a .parquet, .csv, .json or .arrow file. */
-  writeHistorical(request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[] }>
+  /** Point-in-time retrieval into a .parquet, .csv, .json or .arrow file; also says which versions it read. */
+  writeHistorical(request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[]; read: RetrievalRead }>
   /** Closes what the store opened itself (a PostgreSQL connection for sources). */
   close(): Promise<void>
 }

@@ -66,9 +66,10 @@ export function writeTrainingRepo(dir: string, options: { drivers?: number; hour
   writeFileSync(join(dir, 'pipelines', 'training.yaml'), stringifyYaml(pipeline))
 }
 
-/** (Re)writes the feature repo's definition with the driver view reading `statsPath`. */
-export function writeRepoDefinition(dir: string, statsPath: string): void {
+/** (Re)writes the feature repo's definition with the driver view reading `statsPath`, and any feature services. */
+export function writeRepoDefinition(dir: string, statsPath: string, featureServices: Record<string, unknown>[] = []): void {
   writeFileSync(join(dir, 'driver_repo.yaml'), stringifyYaml({
+    ...(featureServices.length ? { feature_services: featureServices } : {}),
     entities: [{ name: 'driver', join_keys: ['driver_id'] }],
     sources: [{ name: 'driver_stats_source', kind: 'file', path: statsPath, timestamp_field: 'event_timestamp', created_timestamp_column: 'created' }],
     feature_views: [{

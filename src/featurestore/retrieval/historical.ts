@@ -18,6 +18,16 @@ export interface RetrievalRequest extends HistoricalRequest {
   readonly entities: EntitySource
 }
 
+/** What a retrieval read, for consumers that record lineage: the service version, and each view version with its features. */
+export interface RetrievalRead {
+  readonly featureService?: { readonly name: string; readonly version: number }
+  readonly views: readonly {
+    readonly view: string
+    readonly version: number
+    readonly features: readonly { readonly feature: string; readonly output: string; readonly dtype: string }[]
+  }[]
+}
+
 /** What retrieval needs from the store around it. */
 export interface RetrievalContext {
   readonly db: Kysely<MetadataSchema>
@@ -59,18 +69,22 @@ export async function retrieveHistorical(ctx: RetrievalContext, request: Retriev
  * Runs a retrieval into a file whose extension names the format. On DuckDB, Parquet and CSV
  * are written by DuckDB's COPY without passing rows through JavaScript.
  */
-export async function writeHistorical(ctx: RetrievalContext, request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[] }> {
+export async function writeHistorical(ctx: RetrievalContext, request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[]; read: RetrievalRead }> {
   const format = outputFormatOf(outputPath)
-  return withRetrievalQuery(ctx, request, async (engine, query, plan) => {
+  return withRetrievalQuery(ctx, request, async (engine, query, plan, service) => {
+    const read: RetrievalRead = {
+      ...(service ? { featureService: service } : {}),
+      views: plan.views.map((v) => ({ view: v.view, version: v.version, features: v.features.map(({ feature, output, dtype }) => ({ feature, output, dtype })) })),
+    }
     if ((format === 'parquet' || format === 'csv') && engine.kind === 'duckdb') {
       const rows = await engine.query<{ Count: number | bigint }>(copyTo(query, outputPath, format))
-      return { rows: Number(rows[0]?.Count ?? 0), columns: [...plan.outputColumns] }
+      return { rows: Number(rows[0]?.Count ?? 0), columns: [...plan.outputColumns], read }
     }
     const result = await engine.run(query)
     if (format === 'json') writeJsonFile(outputPath, result)
     else if (format === 'arrow') writeArrowFile(outputPath, result)
     else await copyRowsWithDuckDb(ctx.duckdb, result, outputPath, format)
-    return { rows: result.rows.length, columns: result.columns.map((c) => c.name) }
+    return { rows: result.rows.length, columns: result.columns.map((c) => c.name), read }
   })
 }
 
@@ -95,11 +109,12 @@ async function copyRowsWithDuckDb(duckdb: DuckDbEngine, result: ResultSet, path:
 async function withRetrievalQuery<T>(
   ctx: RetrievalContext,
   request: RetrievalRequest,
-  run: (engine: Engine, query: ReturnType<PitRenderer>, plan: RetrievalPlan) => Promise<T>,
+  run: (engine: Engine, query: ReturnType<PitRenderer>, plan: RetrievalPlan, service?: { name: string; version: number }) => Promise<T>,
 ): Promise<T> {
-  const service = request.featureService !== undefined
-    ? (await getObjectVersion(ctx.db, ctx.project, 'feature_service', request.featureService)).spec as FeatureServiceDefinition
+  const storedService = request.featureService !== undefined
+    ? await getObjectVersion(ctx.db, ctx.project, 'feature_service', request.featureService, request.featureServiceVersion)
     : undefined
+  const service = storedService?.spec as FeatureServiceDefinition | undefined
   const views = new Map<string, ResolvedView & { engine: Engine; relation: Relation }>()
   for (const { view, version } of requestedViews(request, service)) {
     const key = viewKey(view, version)
@@ -123,7 +138,7 @@ async function withRetrievalQuery<T>(
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
     const query = RENDERERS[engine.kind](plan, entities.input, (v) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation))
-    return await run(engine, query, plan)
+    return await run(engine, query, plan, storedService && { name: storedService.name, version: storedService.version })
   } finally {
     await entities.release()
   }

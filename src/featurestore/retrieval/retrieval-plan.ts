@@ -11,6 +11,13 @@ export interface HistoricalRequest {
   /** `view:feature` / `view@N:feature` references; or give `featureService`. */
   readonly features?: readonly string[]
   readonly featureService?: string
+  /** The feature service's version to read; its current one when absent. */
+  readonly featureServiceVersion?: number
+  /**
+   * Versions for the views the request names without one (`view:feature`, a service entry without
+   * `@N`): how a consumer keeps reading what it was pinned to after a new apply.
+   */
+  readonly viewVersions?: Readonly<Record<string, number>>
   /** Name feature columns `<view|alias>__<feature>`. */
   readonly fullFeatureNames?: boolean
   /** The entity rows' event-time column (default `event_timestamp`). */
@@ -187,18 +194,23 @@ function selectionsOf(request: HistoricalRequest, service?: FeatureServiceDefini
   if (hasRefs === (request.featureService !== undefined)) {
     throw Errors.badInput('request', 'give either feature references (--features) or a feature service (--feature-service), not both or neither')
   }
-  if (hasRefs) {
-    return request.features!.map((text, i) => {
+  if (!hasRefs && !service) return []
+  const pins = request.viewVersions ?? {}
+  const selections: Selection[] = hasRefs
+    ? request.features!.map((text, i) => {
       const ref = parseFeatureRef(text, `features[${i}]`)
-      return { view: ref.view, version: ref.version, features: [ref.feature], joinKeyMap: {}, where: `features[${i}]` }
+      return { view: ref.view, version: ref.version ?? pins[ref.view], features: [ref.feature], joinKeyMap: {}, where: `features[${i}]` }
     })
+    : service!.features.map((entry, i) => {
+      const { view, version } = parseViewName(serviceEntryView(entry))
+      const object = typeof entry === 'string' ? { joinKeyMap: {} } : { alias: entry.alias, joinKeyMap: entry.join_key_map }
+      return { view, version: version ?? pins[view], features: serviceEntryFeatures(entry), ...object, where: `feature service ${service!.name}: features[${i}]` }
+    })
+  const read = new Set(selections.map((s) => s.view))
+  for (const view of Object.keys(pins)) {
+    if (!read.has(view)) throw unknownName('view versions', 'view', view, [...read], service ? `feature service ${service.name}` : 'the requested features')
   }
-  if (!service) return []
-  return service.features.map((entry, i) => {
-    const { view, version } = parseViewName(serviceEntryView(entry))
-    const object = typeof entry === 'string' ? { joinKeyMap: {} } : { alias: entry.alias, joinKeyMap: entry.join_key_map }
-    return { view, version, features: serviceEntryFeatures(entry), ...object, where: `feature service ${service.name}: features[${i}]` }
-  })
+  return selections
 }
 
 /** Key values compare only within one kind: numbers with numbers (1 = 1.0), strings with strings. */

@@ -25,6 +25,8 @@ export interface ModelMetrics {
 /** Where a version came from: enough to rebuild its training dataset exactly. */
 export interface ModelLineage {
   feature_views: { name: string; version: number }[]
+  /** The feature service version the dataset was retrieved through, if it was. */
+  feature_service?: { name: string; version: number }
   feature_refs: string[]
   dataset: { uri: string; sha256: string; rows: number }
   checkpoint_result_ids: string[]

@@ -58,6 +58,7 @@ const signatureColumn = z.object({ name: z.string(), type: z.enum(['double', 'lo
 const extractOutput = z.looseObject({
   dataset: artifactRef, rows: z.number(), feature_columns: z.array(z.string()), feature_refs: z.array(z.string()),
   feature_views: z.array(z.object({ name: z.string(), version: z.number() })), serving_schema: z.array(signatureColumn),
+  feature_service: z.object({ name: z.string(), version: z.number() }).nullable().default(null),
 })
 const metricsSchema: z.ZodType<ModelMetrics> = z.object({
   overall: z.record(z.string(), z.number()),
@@ -114,7 +115,7 @@ const registerParams = z.object({
 export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
   const extract: TaskDefinition<z.output<typeof extractSpecSchema>, ExtractOutput> = {
     name: 'extract_training_data',
-    description: 'point-in-time training dataset (Parquet + sha256), feature references pinned to explicit versions',
+    description: 'point-in-time training dataset (Parquet + sha256) from a feature list or service, pinned to explicit view versions',
     params: extractSpecSchema,
     // Reads sources that change under the same params; downstream tasks cache on the dataset's hash instead.
     cacheable: false,
@@ -254,6 +255,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
         model: p.train.model, trained: model, metrics: p.evaluate.metrics,
         lineage: {
           feature_views: p.extract.feature_views, feature_refs: p.extract.feature_refs,
+          ...(p.extract.feature_service ? { feature_service: p.extract.feature_service } : {}),
           dataset: { uri: p.extract.dataset.path, sha256: p.extract.dataset.sha256, rows: p.extract.rows },
           checkpoint_result_ids: p.validate.result_ids,
         },
