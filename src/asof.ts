@@ -86,7 +86,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       postgres,
       models,
       expectations: createExpectationsService(),
-      pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log, tasks: new TaskRegistry(training) }),
+      pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log, tasks: new TaskRegistry(training), resolveBatch, models }),
       featureStore,
       online: createOnlineService({ featureStore, metadata, log, gate }),
       suites,

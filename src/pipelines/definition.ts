@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { Errors, parseDurationSeconds, parseIsoDurationSeconds, parseOrThrow, normalizeTimestamp, hashValue } from '../core/index.js'
+import { batchSpecSchema, DRIFT_TESTS, type DriftTest } from '../expectations/index.js'
 import { validateCron } from './schedule/cron.js'
 import type { JsonValue } from './task.js'
 
@@ -67,18 +68,53 @@ const taskSchema = z.object({
 
 export type TaskSpec = z.output<typeof taskSchema>
 
-const sensorLeaf = z.union([
-  z.object({ file: z.object({ path: z.string().min(1) }).strict() }).strict(),
-  z.object({ feature_view: z.object({ name: z.string().min(1), project: z.string().optional() }).strict() }).strict(),
-  z.object({ checkpoint: z.object({ name: z.string().min(1) }).strict() }).strict(),
-])
-export type SensorLeaf = z.output<typeof sensorLeaf>
+/**
+ * Drift between a reference batch and a current one, with the expectations engine's tests
+ * (Evidently's defaults, or `test` and `threshold` for every column). The reference is the training
+ * dataset of the model version an alias points at now, or any batch.
+ */
+const driftSensor = z.object({
+  /** A batch spec, or `{type: model, name, alias}`: the training dataset of the version the alias points at. */
+  reference: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('model'), name: z.string().min(1), alias: z.string().min(1).default('champion') }).strict(),
+    ...batchSpecSchema.options,
+  ]),
+  current: batchSpecSchema,
+  /** Columns compared; default: the model's inputs, or (batch reference) every column in both batches. */
+  columns: z.array(z.string().min(1)).min(1).optional(),
+  test: z.enum(DRIFT_TESTS as [DriftTest, ...DriftTest[]]).optional(),
+  threshold: z.number().positive().optional(),
+  /** The batch drifts when at least this share of the compared columns drift. */
+  drift_share: z.number().gt(0).max(1).default(0.5),
+}).strict()
+export type DriftSensor = z.output<typeof driftSensor>
+
+const SENSOR_LEAVES = {
+  file: z.object({ path: z.string().min(1) }).strict(),
+  feature_view: z.object({ name: z.string().min(1), project: z.string().optional() }).strict(),
+  checkpoint: z.object({ name: z.string().min(1) }).strict(),
+  drift: driftSensor,
+}
+type LeafKind = keyof typeof SENSOR_LEAVES
+/** One leaf condition: an object with exactly one of the leaf keys. */
+export type SensorLeaf = { [K in LeafKind]: { [k in K]: z.output<(typeof SENSOR_LEAVES)[K]> } }[LeafKind]
 export type SensorCondition = SensorLeaf | { all: SensorCondition[] } | { any: SensorCondition[] }
-const sensorCondition: z.ZodType<SensorCondition> = z.lazy(() => z.union([
-  sensorLeaf,
-  z.object({ all: z.array(sensorCondition).min(1) }).strict(),
-  z.object({ any: z.array(sensorCondition).min(1) }).strict(),
-]))
+const CONDITION_KEYS = ['all', 'any', ...Object.keys(SENSOR_LEAVES)]
+/*
+ * One object with every key optional, then "exactly one key", rather than a union of one-key
+ * objects: a mistake inside a leaf is reported at its path (`sensors.drift.test: …`), where a
+ * union could only say that no alternative matched.
+ */
+const sensorCondition: z.ZodType<SensorCondition> = z.lazy(() => z.object({
+  all: z.array(sensorCondition).min(1).optional(),
+  any: z.array(sensorCondition).min(1).optional(),
+  file: SENSOR_LEAVES.file.optional(),
+  feature_view: SENSOR_LEAVES.feature_view.optional(),
+  checkpoint: SENSOR_LEAVES.checkpoint.optional(),
+  drift: SENSOR_LEAVES.drift.optional(),
+}).strict()
+  .refine((c) => Object.keys(c).length === 1, `a sensor condition has exactly one of the keys ${CONDITION_KEYS.join(', ')}`)
+  .transform((c) => c as SensorCondition))
 
 const experimentSchema = z.object({ name: name('experiment name'), params: z.record(z.string(), json).default({}) }).strict()
 

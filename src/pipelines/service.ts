@@ -1,7 +1,9 @@
 import { Errors, type Logger } from '../core/index.js'
+import type { BatchResolver } from '../expectations/index.js'
 import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
+import type { ModelRegistry } from './models/model-registry.js'
 import { PipelineRunner, type RunSummary } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
 import { Scheduler } from './schedule/scheduler.js'
@@ -16,6 +18,10 @@ export interface PipelinesServiceOptions {
   log: Logger
   /** Task types beyond the built-in ones (training, validation…). */
   tasks?: TaskRegistry
+  /** Reads drift sensors' batches (the composition root's resolver). */
+  resolveBatch?: BatchResolver
+  /** Drift sensors' model references. */
+  models?: ModelRegistry
   now?: () => Date
   sleep?: (ms: number) => Promise<void>
 }
@@ -111,6 +117,7 @@ export class PipelinesService {
     return new Scheduler({
       metadata: this.options.metadata, runner: this.runner, pipelines: () => this.list(),
       repoDir: this.options.repoDir, log: this.options.log, now: options.now ?? this.options.now, pollSeconds: options.pollSeconds,
+      resolveBatch: this.options.resolveBatch, models: this.options.models,
     })
   }
 }

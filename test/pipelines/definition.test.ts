@@ -30,6 +30,16 @@ describe('pipeline definitions', () => {
     assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a'), task('b', [], { map_over: 'a' })] }, 'p.yaml'), /map_over: a must also be in depends_on/)
   })
 
+  it('name the sensor field at fault, inside AND/OR', () => {
+    const sensed = (sensors: unknown) => () => parsePipelines({ name: 'p', sensors, tasks: [task('a')] }, 'p.yaml')
+    const drift = { reference: { type: 'model', name: 'm' }, current: { type: 'file', path: 'recent.csv' } }
+    assert.throws(sensed({ drift: { ...drift, test: 't' } }), /p\.yaml: sensors\.drift\.test: Invalid option: expected one of "ks"\|"chisquare"/)
+    assert.throws(sensed({ all: [{ file: { path: 'a' } }, { drift: { ...drift, reference: { type: 'file' } } }] }), /p\.yaml: sensors\.all\[1\]\.drift\.reference\.path: /)
+    assert.throws(sensed({ file: { path: 'a' }, checkpoint: { name: 'c' } }), /p\.yaml: sensors: a sensor condition has exactly one of the keys all, any, file, feature_view, checkpoint, drift/)
+    const [p] = parsePipelines({ name: 'p', sensors: { any: [{ checkpoint: { name: 'c' } }, { drift }] }, tasks: [task('a')] }, 'p.yaml')
+    assert.deepEqual(p!.sensors, { any: [{ checkpoint: { name: 'c' } }, { drift: { ...drift, reference: { ...drift.reference, alias: 'champion' }, drift_share: 0.5 } }] })
+  })
+
   it('order tasks after their dependencies', () => {
     const [p] = parsePipelines({ name: 'p', tasks: [task('d', ['b', 'c']), task('c', ['a']), task('b', ['a']), task('a')] }, 'p.yaml')
     const order = topologicalOrder(p!)

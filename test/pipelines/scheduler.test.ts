@@ -3,9 +3,11 @@ import assert from 'node:assert/strict'
 import { writeFileSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLogger } from '../../src/core/index.js'
-import { PostgresEngine } from '../../src/engines/index.js'
+import { DuckDbEngine, PostgresEngine, sql } from '../../src/engines/index.js'
 import { openMetadataStore, registryRepo, resultsRepo, runsRepo, type MetadataStore } from '../../src/metadata/index.js'
-import { backfillDates, BUILTIN_TASKS, PipelineRunner, Scheduler, TaskRegistry, type PipelineSpec } from '../../src/pipelines/index.js'
+import { backfillDates, BUILTIN_TASKS, ModelRegistry, PipelineRunner, Scheduler, TaskRegistry, type PipelineSpec, type SchedulerOptions } from '../../src/pipelines/index.js'
+import { resolveStandardBatch } from '../../src/expectations/index.js'
+import { fixtureVersion } from './models-fixtures.js'
 import { ENGINES, PG_SKIP_REASON, PG_URL, openTestPostgres, type OpenedEngine } from '../helpers/engines.js'
 import { openRunnerFixture, pipeline, type RunnerFixture } from './helpers.js'
 
@@ -13,10 +15,10 @@ const hourly = (name: string, catchup: boolean) => pipeline({
   name, schedule: '0 * * * *', catchup, start_date: '2026-01-01T00:00:00Z', tasks: [{ id: 'a', uses: 'noop' }],
 })
 
-function schedulerFor(metadata: MetadataStore, home: string, pipelines: PipelineSpec[], clock: { now: Date }, repoDir = home): Scheduler {
+function schedulerFor(metadata: MetadataStore, home: string, pipelines: PipelineSpec[], clock: { now: Date }, repoDir = home, extra: Partial<SchedulerOptions> = {}): Scheduler {
   const log = createLogger('silent')
   const runner = new PipelineRunner({ metadata, home, log, tasks: new TaskRegistry(BUILTIN_TASKS), now: () => clock.now })
-  return new Scheduler({ metadata, runner, pipelines: () => pipelines, repoDir, log, now: () => clock.now })
+  return new Scheduler({ metadata, runner, pipelines: () => pipelines, repoDir, log, now: () => clock.now, ...extra })
 }
 
 const dates = (runs: { logical_date: string }[]) => runs.map((r) => r.logical_date).sort()
@@ -119,6 +121,64 @@ for (const engine of ENGINES) {
       await result(false, 4)
       await result(true, 5)
       assert.deepEqual(await tick(), ['on_green'], 'green again after red')
+    })
+
+    it('starts a run when the current batch drifts from the champion\'s training dataset, once per drifted batch', async () => {
+      const duckdb = await DuckDbEngine.open({ path: ':memory:' })
+      try {
+        // conv_rate takes 100 evenly spaced values; a shift moves all of them
+        const dataset = async (name: string, shift: number) => {
+          const path = join(f.home, name)
+          await duckdb.execute(sql`copy (select i as driver_id, (i % 100) / 100.0 + cast(${shift} as double) as conv_rate from range(500) t(i)) to ${path} (format parquet)`)
+          return path
+        }
+        const recent = join(f.home, 'recent.csv')
+        const writeRecent = (shift: number) => writeFileSync(recent, `driver_id,conv_rate\n${Array.from({ length: 400 }, (_, i) => `${i},${(i % 100) / 100 + shift}`).join('\n')}\n`)
+        const trainedOn = await dataset('trained_on.parquet', 0)
+        const models = new ModelRegistry(f.metadata, { log: createLogger('silent') })
+        const v1 = fixtureVersion('drift_model', 'drift-run-1', 0.9)
+        await models.register({ ...v1, lineage: { ...v1.lineage, dataset: { uri: trainedOn, sha256: 'x', rows: 500 } } })
+
+        const landing = join(f.home, 'drift_landing.csv')
+        const onDrift = pipeline({ name: 'on_drift', sensors: { drift: { reference: { type: 'model', name: 'drift_model' }, current: { type: 'file', path: recent } } }, tasks: [{ id: 'a', uses: 'noop' }] })
+        const onDriftAndFile = pipeline({
+          name: 'on_drift_and_file',
+          sensors: { all: [{ drift: { reference: { type: 'dataset', path: trainedOn }, current: { type: 'file', path: recent }, columns: ['conv_rate'], test: 'psi', threshold: 0.2 } }, { file: { path: landing } }] },
+          tasks: [{ id: 'a', uses: 'noop' }],
+        })
+        const clock = { now: new Date('2026-02-02T00:00:00Z') }
+        const resolveBatch = async (spec: Parameters<typeof resolveStandardBatch>[0]) => resolveStandardBatch(spec, { duckdb }, f.home)
+        const scheduler = schedulerFor(f.metadata, f.home, [onDrift, onDriftAndFile], clock, f.home, { models, resolveBatch: resolveBatch as SchedulerOptions['resolveBatch'] })
+        const tick = async () => {
+          clock.now = new Date(clock.now.getTime() + 60_000)
+          return (await scheduler.tick()).claimed.map((r) => r.pipeline).sort()
+        }
+
+        writeRecent(0.5)
+        assert.deepEqual(await tick(), [], 'no version holds the champion alias yet: nothing to compare with')
+        await models.setAlias('drift_model', 'champion', 1)
+        writeRecent(0)
+        assert.deepEqual(await tick(), [], 'recent data distributed like the training data: no drift')
+        writeRecent(0.5)
+        assert.deepEqual(await tick(), ['on_drift'], 'shifted: one run; the AND waits for its file')
+        assert.deepEqual(await tick(), [], 'the same drifted batch does not start a second run')
+        assert.deepEqual(await tick(), [])
+        writeFileSync(landing, 'x\n1\n')
+        assert.deepEqual(await tick(), ['on_drift_and_file'], 'AND: drifted (psi) and the file arrived')
+        writeRecent(0.6)
+        assert.deepEqual(await tick(), ['on_drift'], 'new data that still drifts is a new episode')
+
+        // a retrained model on recent data becomes champion: the sensor now compares with its dataset
+        const v2 = fixtureVersion('drift_model', 'drift-run-2', 0.9)
+        await models.register({ ...v2, lineage: { ...v2.lineage, dataset: { uri: await dataset('retrained_on.parquet', 0.6), sha256: 'y', rows: 500 } } })
+        await models.setAlias('drift_model', 'champion', 2)
+        assert.deepEqual(await tick(), [], 'no drift from the new champion\'s training data')
+        const runs = await runsRepo.listRuns(f.metadata.db, { pipeline: 'on_drift' })
+        assert.equal(runs.length, 2)
+        assert.ok(runs.every((r) => r.trigger === 'sensor'))
+      } finally {
+        await duckdb.close()
+      }
     })
   })
 }

@@ -1,7 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import { type Logger } from '../../core/index.js'
+import type { BatchResolver } from '../../expectations/index.js'
 import { runsRepo, scheduleRepo, type MetadataStore, type RunRow } from '../../metadata/index.js'
 import type { PipelineSpec } from '../definition.js'
+import type { ModelRegistry } from '../models/model-registry.js'
 import type { PipelineRunner } from '../runner.js'
 import { dueDates, intervalFor, isoDate } from './backfill.js'
 import { conditionHolds, leafKey, leavesOf, readLeaf } from './sensors.js'
@@ -13,6 +15,10 @@ export interface SchedulerOptions {
   pipelines: () => PipelineSpec[]
   repoDir: string
   log: Logger
+  /** For drift sensors: reads their batches. */
+  resolveBatch?: BatchResolver
+  /** For drift sensors whose reference is a model alias. */
+  models?: ModelRegistry
   now?: () => Date
   /** Seconds between ticks when started (default 30). */
   pollSeconds?: number
@@ -84,10 +90,10 @@ export class Scheduler {
    * swapped compare-and-set in one transaction, so of replicas seeing the same change one wins.
    */
   private async sensorTick(p: PipelineSpec): Promise<RunRow | undefined> {
-    const { metadata, repoDir } = this.options
+    const { metadata, repoDir, log, resolveBatch, models } = this.options
     const recorded = new Map((await scheduleRepo.listSensorStates(metadata.db, p.name)).map((r) => [r.sensor_key, r.fingerprint]))
     const readings = new Map<string, string | undefined>()
-    for (const leaf of leavesOf(p.sensors!)) readings.set(leafKey(leaf), await readLeaf(leaf, { metadata, repoDir }))
+    for (const leaf of leavesOf(p.sensors!)) readings.set(leafKey(leaf), await readLeaf(leaf, { metadata, repoDir, log, resolveBatch, models }))
     const changed = (key: string) => readings.get(key) !== undefined && readings.get(key) !== recorded.get(key)
     if (!conditionHolds(p.sensors!, (leaf) => changed(leafKey(leaf)))) return undefined
     const now = new Date(this.now())

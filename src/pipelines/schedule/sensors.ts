@@ -1,8 +1,12 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { hashFile, hashValue } from '../../core/index.js'
+import { Errors, hashFile, hashValue, type Logger } from '../../core/index.js'
+import {
+  columnDrift, datasetDrift, isNumericType, readDistribution, type BatchResolver, type BatchSpec, type Distribution, type ResolvedBatch,
+} from '../../expectations/index.js'
 import { resultsRepo, type MetadataStore } from '../../metadata/index.js'
-import type { SensorCondition, SensorLeaf } from '../definition.js'
+import type { DriftSensor, SensorCondition, SensorLeaf } from '../definition.js'
+import type { ModelRegistry } from '../models/model-registry.js'
 
 /**
  * Sensors as conditions evaluated on scheduler ticks (Airflow's "reschedule" mode, and its
@@ -22,6 +26,11 @@ export interface LeafReading {
 export interface SensorContext {
   metadata: MetadataStore
   repoDir: string
+  log: Logger
+  /** Reads a drift sensor's batches (files, tables, queries, feature views). */
+  resolveBatch?: BatchResolver
+  /** Finds the model version a drift sensor's reference alias points at. */
+  models?: ModelRegistry
 }
 
 export function leafKey(leaf: SensorLeaf): string {
@@ -39,6 +48,7 @@ export function leavesOf(c: SensorCondition): SensorLeaf[] {
 export async function readLeaf(leaf: SensorLeaf, ctx: SensorContext): Promise<string | undefined> {
   if ('file' in leaf) return fileFingerprint(resolve(ctx.repoDir, leaf.file.path))
   if ('feature_view' in leaf) return featureViewFingerprint(ctx.metadata, leaf.feature_view.name, leaf.feature_view.project)
+  if ('drift' in leaf) return driftFingerprint(leaf.drift, ctx)
   return checkpointFingerprint(ctx.metadata, leaf.checkpoint.name)
 }
 
@@ -91,4 +101,52 @@ async function checkpointFingerprint(metadata: MetadataStore, checkpoint: string
     firstGreen = r.id
   }
   return firstGreen
+}
+
+/**
+ * Undefined while the current batch does not drift from the reference; when it drifts, a hash of
+ * both batches' distributions over the compared columns (and the test settings). The same drifted
+ * data therefore starts one run however many ticks see it; new data that still drifts, or a new
+ * reference (the alias moved to a model trained on other data), starts the next one.
+ */
+async function driftFingerprint(sensor: DriftSensor, ctx: SensorContext): Promise<string | undefined> {
+  if (!ctx.resolveBatch) throw Errors.badInput('sensors.drift', 'drift sensors need the batch resolver of an opened asof')
+  let referenceSpec: BatchSpec
+  let modelInputs: string[] | undefined
+  if (sensor.reference.type === 'model') {
+    if (!ctx.models) throw Errors.badInput('sensors.drift.reference', 'a model reference needs the model registry of an opened asof')
+    const { name: model, alias } = sensor.reference
+    const version = await ctx.models.findByAlias(model, alias)
+    if (!version) {
+      ctx.log.debug({ model, alias }, 'drift sensor: no version holds the alias yet, nothing to compare with')
+      return undefined
+    }
+    referenceSpec = { type: 'dataset', path: version.lineage.dataset.uri }
+    modelInputs = version.signature.inputs.map((c) => c.name)
+  } else {
+    referenceSpec = sensor.reference
+  }
+  const [reference, current] = [await ctx.resolveBatch(referenceSpec), await ctx.resolveBatch(sensor.current)]
+  const [referenceColumns, currentColumns] = [await reference.engine.describe(reference.relation), await current.engine.describe(current.relation)]
+  const columns = sensor.columns ?? modelInputs ?? currentColumns.map((c) => c.name).filter((n) => referenceColumns.some((c) => c.name === n))
+  const drifts = []
+  const distributions: Record<string, [Distribution, Distribution]> = {}
+  for (const name of columns) {
+    const [r, c] = [referenceColumns.find((x) => x.name === name), currentColumns.find((x) => x.name === name)]
+    if (!r || !c) {
+      throw Errors.badInput('sensors.drift.columns', `column ${JSON.stringify(name)} is not in both the reference (${reference.description}) and the current batch (${current.description})`)
+    }
+    const numeric = isNumericType(r.type) && isNumericType(c.type)
+    const pair: [Distribution, Distribution] = [await distributionOf(reference, name, numeric), await distributionOf(current, name, numeric)]
+    distributions[name] = pair
+    drifts.push(columnDrift(name, pair[0], pair[1], sensor.test, sensor.threshold))
+  }
+  const drift = datasetDrift(drifts, sensor.drift_share)
+  if (!drift.drifted) return undefined
+  ctx.log.info({ reference: reference.description, current: current.description, drifted: drifts.filter((d) => d.drifted) }, 'drift sensor: the current batch drifts')
+  return hashValue({ distributions, test: sensor.test ?? null, threshold: sensor.threshold ?? null, drift_share: sensor.drift_share })
+}
+
+function distributionOf(batch: ResolvedBatch, column: string, numeric: boolean): Promise<Distribution> {
+  return readDistribution(batch.engine, batch.engine.from(batch.relation), column, numeric)
 }
