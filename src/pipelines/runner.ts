@@ -9,6 +9,7 @@ import { intervalFor } from './schedule/backfill.js'
 import { backoffSeconds, isFinal, runSucceeded, triggerDecision } from './task-state.js'
 import { lookup, renderTemplate } from './template.js'
 import type { DataInterval, JsonValue, TaskContext, TaskRegistry } from './task.js'
+import { currentWorker, workerLost } from './worker.js'
 
 /** Largest JSON output passed downstream through the metadata store; bigger ones belong in artifacts. */
 export const MAX_OUTPUT_BYTES = 64 * 1024
@@ -28,6 +29,8 @@ export interface RunnerOptions {
   sleep?: (ms: number) => Promise<void>
   /** Names this process in `claimed_by`. */
   workerId?: string
+  /** Seconds between a running run's heartbeats (default 10); a run is lost after three missed. */
+  heartbeatSeconds?: number
 }
 
 export interface StartRunOptions {
@@ -41,8 +44,11 @@ export interface StartRunOptions {
   cache?: boolean
 }
 
+/** A run as shown: `worker_lost` when it is still `running` but the process executing it is gone. */
+export type RunView = RunRow & { worker_lost: boolean }
+
 export interface RunSummary {
-  run: RunRow
+  run: RunView
   tasks: TaskRunRow[]
 }
 
@@ -60,6 +66,7 @@ export class PipelineRunner {
   private readonly now: () => Date
   private readonly sleep: (ms: number) => Promise<void>
   readonly workerId: string
+  private readonly heartbeatSeconds: number
   /** PostgreSQL claims rows `for update skip locked`; DuckDB has one writer, the conditional UPDATE suffices. */
   private readonly claimOptions: { skipLocked: boolean }
 
@@ -67,6 +74,7 @@ export class PipelineRunner {
     this.now = options.now ?? (() => new Date())
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)))
     this.workerId = options.workerId ?? newId('worker_')
+    this.heartbeatSeconds = options.heartbeatSeconds ?? 10
     this.claimOptions = { skipLocked: options.metadata.engine.kind === 'postgres' }
   }
 
@@ -101,6 +109,8 @@ export class PipelineRunner {
       created_at: now.toISOString(),
       started_at: null,
       ended_at: null,
+      worker: null,
+      heartbeat_at: null,
     }
   }
 
@@ -136,11 +146,22 @@ export class PipelineRunner {
     return this.execute(run.id)
   }
 
-  /** Continues a run interrupted by a crash: instances left `running` start over, final ones are kept. */
+  /**
+   * Continues a run interrupted by a crash: instances left `running` start over, final ones are
+   * kept. A run whose worker is still alive is refused: its running tasks would run twice.
+   */
   async resume(runId: string): Promise<RunSummary> {
-    await this.getRun(runId)
+    const run = this.view(await this.getRun(runId))
+    if (run.state === 'running' && !run.worker_lost) {
+      throw Errors.conflict(`run ${runId} is being executed by ${run.worker} (heartbeat at ${run.heartbeat_at}); resume is for runs whose worker died`)
+    }
     await runsRepo.releaseRunningTasks(this.options.metadata.db, runId)
     return this.execute(runId)
+  }
+
+  /** The run with whether its worker is lost (as of this runner's clock). */
+  view(run: RunRow): RunView {
+    return { ...run, worker_lost: run.state === 'running' && workerLost(run, this.now(), this.heartbeatSeconds) }
   }
 
   async getRun(runId: string): Promise<RunRow> {
@@ -157,10 +178,39 @@ export class PipelineRunner {
     const db = this.options.metadata.db
     const run = await this.getRun(runId)
     const spec = JSON.parse(run.definition) as PipelineSpec
+    const worker = currentWorker()
+    await runsRepo.updateRun(db, runId, {
+      state: 'running', started_at: run.started_at ?? this.now().toISOString(), ended_at: null, note: null, worker, heartbeat_at: this.now().toISOString(),
+    })
+    const stopHeartbeat = this.startHeartbeat(runId, worker)
+    try {
+      await this.executeTasks(run, spec)
+    } finally {
+      await stopHeartbeat()
+    }
+    return this.finish(runId, spec)
+  }
+
+  /** Beats every `heartbeatSeconds` until the returned function is called (it waits for a beat in flight). */
+  private startHeartbeat(runId: string, worker: string): () => Promise<void> {
+    let beat: Promise<unknown> = Promise.resolve()
+    const timer = setInterval(() => {
+      beat = runsRepo.heartbeat(this.options.metadata.db, runId, worker, this.now().toISOString())
+        .catch((e) => this.options.log.warn({ err: e, run: runId }, 'heartbeat not recorded'))
+    }, this.heartbeatSeconds * 1000)
+    timer.unref()
+    return async () => {
+      clearInterval(timer)
+      await beat
+    }
+  }
+
+  /** Runs every task instance of the run that can run, until none is left. */
+  private async executeTasks(run: RunRow, spec: PipelineSpec): Promise<void> {
+    const db = this.options.metadata.db
+    const runId = run.id
     const order = topologicalOrder(spec)
     const byId = new Map(spec.tasks.map((t) => [t.id, t]))
-    await runsRepo.updateRun(db, runId, { state: 'running', started_at: run.started_at ?? this.now().toISOString(), ended_at: null, note: null })
-
     const inFlight = new Map<string, InFlight>()
     let settled = 0 // instances finished here; a change means the rows just read may be stale
     for (;;) {
@@ -213,7 +263,6 @@ export class PipelineRunner {
       if (inFlight.size === 0) break
       await Promise.race([...inFlight.values()].map((f) => f.promise))
     }
-    return this.finish(runId, spec)
   }
 
   /** Starts one task instance in the background unless it is already running here; false if it was. */
@@ -353,7 +402,7 @@ export class PipelineRunner {
       note = failedTask ? `task ${failedTask.task_id} failed: ${failedTask.error ?? 'no message'}` : 'a leaf task did not succeed'
     }
     await runsRepo.updateRun(db, runId, { state, note, ended_at: state === 'running' ? null : this.now().toISOString() })
-    return { run: await this.getRun(runId), tasks }
+    return { run: this.view(await this.getRun(runId)), tasks }
   }
 }
 

@@ -1,10 +1,10 @@
 import { Errors, type Logger } from '../core/index.js'
 import type { BatchResolver } from '../expectations/index.js'
-import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
+import { runsRepo, type MetadataStore } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
-import { PipelineRunner, type RunSummary } from './runner.js'
+import { PipelineRunner, type RunSummary, type RunView } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
 import { Scheduler } from './schedule/scheduler.js'
 import { TaskRegistry, type JsonValue } from './task.js'
@@ -101,14 +101,14 @@ export class PipelinesService {
     return result
   }
 
-  /** Runs, newest logical date first. */
-  runs(filter: { pipeline?: string; limit?: number } = {}): Promise<RunRow[]> {
-    return runsRepo.listRuns(this.options.metadata.db, filter)
+  /** Runs, newest logical date first; a running one whose worker died says so (`worker_lost`). */
+  async runs(filter: { pipeline?: string; limit?: number } = {}): Promise<RunView[]> {
+    return (await runsRepo.listRuns(this.options.metadata.db, filter)).map((r) => this.runner.view(r))
   }
 
   /** A run with its task instances. */
   async show(runId: string): Promise<RunSummary> {
-    const run = await this.runner.getRun(runId)
+    const run = this.runner.view(await this.runner.getRun(runId))
     return { run, tasks: await runsRepo.listTaskRuns(this.options.metadata.db, runId) }
   }
 

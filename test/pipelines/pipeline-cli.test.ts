@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { tempDir } from '../helpers/engines.js'
@@ -69,8 +70,12 @@ describe('asof pipeline (CLI, embedded)', () => {
     const runs = asof(repo.dir, '--json', 'pipeline', 'runs', 'crash')
     const [run] = JSON.parse(runs.stdout)
     assert.equal(run.state, 'running')
+    assert.equal(run.worker_lost, true, 'the killed process cannot heartbeat')
+    assert.equal(run.worker, `${hostname()}:${child.pid}`)
     assert.equal(run.logical_date, '2026-04-01T00:00:00Z')
     assert.equal(run.data_interval_end, '2026-04-02T00:00:00Z')
+    const shown = asof(repo.dir, 'pipeline', 'show', run.id)
+    assert.match(shown.stdout, new RegExp(`running  manual  worker lost \\(${hostname()}:${child.pid}, last heartbeat .*\\): asof pipeline resume ${run.id}`))
 
     const resumed = asof(repo.dir, '--json', 'pipeline', 'resume', run.id)
     assert.equal(resumed.status, 0, resumed.stderr)

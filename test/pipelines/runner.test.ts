@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { hashFile } from '../../src/core/index.js'
@@ -235,6 +237,57 @@ for (const engine of ENGINES) {
       assert.notEqual(first.run.id, second.run.id)
       assert.equal(await runsRepo.getRun(f.metadata.db, first.run.id), undefined)
       assert.equal(runs[0]!.logical_date, '2026-05-01T00:00:00Z')
+    })
+
+    it('keys task instances by (run, task, map index): a duplicate is refused, re-inserting is harmless', async () => {
+      const { run, tasks } = await f.runner().run(pipeline({ name: 'task_key', tasks: [{ id: 'a', uses: 'noop' }] }))
+      const row = tasks[0]!
+      await assert.rejects(f.metadata.db.insertInto('pipeline_task_runs').values({ ...row, state: 'pending' }).execute(), /duplicate|constraint/i)
+      await runsRepo.insertTaskRuns(f.metadata.db, [{ ...row, state: 'pending' }])
+      assert.deepEqual((await runsRepo.listTaskRuns(f.metadata.db, run.id)).map((t) => [t.task_id, t.state]), [['a', 'success']])
+    })
+
+    it('records the worker and its heartbeats while a run executes', async () => {
+      const beats: TaskDefinition = {
+        name: 'watch_heartbeat', description: 'waits until the run records a heartbeat at the advanced clock', params: z.object({}), cacheable: false,
+        async run(ctx) {
+          f.clock.now = new Date(f.clock.now.getTime() + 60_000)
+          const expected = f.clock.now.toISOString()
+          for (let i = 0; i < 200; i++) {
+            const row = await runsRepo.getRun(f.metadata.db, ctx.runId)
+            if (row!.heartbeat_at !== null && Date.parse(row!.heartbeat_at) === Date.parse(expected)) return { seen: expected }
+            await new Promise((r) => setTimeout(r, 10))
+          }
+          throw new Error('no heartbeat in 2 s')
+        },
+      }
+      const summary = await f.runner([beats], { heartbeatSeconds: 0.02 }).run(pipeline({ name: 'beating', tasks: [{ id: 'a', uses: 'watch_heartbeat' }] }))
+      assert.equal(summary.run.state, 'success', summary.tasks[0]!.error ?? '')
+      assert.equal(summary.run.worker, `${hostname()}:${process.pid}`)
+      assert.equal(summary.run.worker_lost, false)
+    })
+
+    it('shows a running run whose worker died as lost, and resumes only such a run', async () => {
+      const runner = f.runner([], { heartbeatSeconds: 10 })
+      const p = pipeline({ name: 'orphan', tasks: [{ id: 'a', uses: 'noop' }] })
+      const run = await runner.createRun(p)
+      const now = () => f.clock.now.toISOString()
+      const set = (worker: string, heartbeatAt: string) => runsRepo.updateRun(f.metadata.db, run.id, { state: 'running', worker, heartbeat_at: heartbeatAt })
+      const lost = async () => runner.view((await runsRepo.getRun(f.metadata.db, run.id))!).worker_lost
+
+      await set(`${hostname()}:${process.pid}`, now())
+      assert.equal(await lost(), false, 'this process, fresh heartbeat')
+      await assert.rejects(runner.resume(run.id), /run .* is being executed by .*; resume is for runs whose worker died/)
+      const exited = spawnSync(process.execPath, ['-e', '']).pid!
+      await set(`${hostname()}:${exited}`, now())
+      assert.equal(await lost(), true, 'a process of this host that has exited is lost at once')
+      await set('elsewhere:1', now())
+      assert.equal(await lost(), false, 'another host: trusted while it beats')
+      f.clock.now = new Date(f.clock.now.getTime() + 31_000)
+      assert.equal(await lost(), true, 'three heartbeats missed')
+      const resumed = await runner.resume(run.id)
+      assert.equal(resumed.run.state, 'success')
+      assert.equal(resumed.run.worker_lost, false)
     })
 
     it('names unknown task types and parameters', async () => {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { loadConfig, parseOrThrow } from '../../core/index.js'
-import type { RunRow, TaskRunRow } from '../../metadata/index.js'
-import { startScheduler, topologicalOrder, type JsonValue, type PipelineSpec, type PipelinesService, type RunSummary } from '../../pipelines/index.js'
+import type { TaskRunRow } from '../../metadata/index.js'
+import { startScheduler, topologicalOrder, type JsonValue, type PipelineSpec, type PipelinesService, type RunSummary, type RunView } from '../../pipelines/index.js'
 import { openAsof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 
@@ -117,8 +117,9 @@ async function withPipelines<T>(global: GlobalOptions, work: (service: Pipelines
   }
 }
 
-function runLine(r: RunRow): string {
-  return `${r.id}  ${r.pipeline}  ${r.logical_date}  ${r.state.padEnd(7)}  ${r.trigger}${r.note ? `  ${r.note}` : ''}`
+function runLine(r: RunView): string {
+  const lost = r.worker_lost ? `  worker lost (${r.worker ?? 'no worker recorded'}, last heartbeat ${r.heartbeat_at ?? 'never'}): asof pipeline resume ${r.id}` : ''
+  return `${r.id}  ${r.pipeline}  ${r.logical_date}  ${r.state.padEnd(7)}  ${r.trigger}${r.note ? `  ${r.note}` : ''}${lost}`
 }
 
 function taskLine(t: TaskRunRow): string {

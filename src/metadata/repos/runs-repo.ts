@@ -33,6 +33,10 @@ export interface RunsTables {
     created_at: string
     started_at: string | null
     ended_at: string | null
+    /** The process executing the run (`host:pid`), while it runs. */
+    worker: string | null
+    /** That worker's last sign of life. */
+    heartbeat_at: string | null
   }
   pipeline_task_runs: {
     run_id: string
@@ -112,19 +116,23 @@ export async function startQueuedRun(db: Db, id: string, now: string): Promise<b
   return Number(r.numUpdatedRows) === 1
 }
 
-export async function updateRun(db: Db, id: string, patch: Partial<Pick<RunRow, 'state' | 'note' | 'started_at' | 'ended_at'>>): Promise<void> {
+/** Records that `worker` is still executing the run; false when the run is no longer running. */
+export async function heartbeat(db: Db, id: string, worker: string, now: string): Promise<boolean> {
+  const r = await db.updateTable('pipeline_runs').set({ worker, heartbeat_at: now })
+    .where('id', '=', id).where('state', '=', 'running').executeTakeFirst()
+  return Number(r.numUpdatedRows) === 1
+}
+
+export async function updateRun(db: Db, id: string, patch: Partial<Pick<RunRow, 'state' | 'note' | 'started_at' | 'ended_at' | 'worker' | 'heartbeat_at'>>): Promise<void> {
   await db.updateTable('pipeline_runs').set(patch).where('id', '=', id).execute()
 }
 
-/**
- * Adds the task instances that do not exist yet (expanding a mapped task again after a crash is
- * harmless). Callers hold the claim on the run or the mapped task, so no one inserts concurrently.
- */
+/** Adds the task instances that do not exist yet (expanding a mapped task again after a crash is harmless). */
 export async function insertTaskRuns(db: Db, rows: readonly TaskRunRow[]): Promise<void> {
   if (rows.length === 0) return
-  const existing = new Set((await listTaskRuns(db, rows[0]!.run_id)).map((r) => `${r.task_id}#${r.map_index}`))
-  const missing = rows.filter((r) => !existing.has(`${r.task_id}#${r.map_index}`))
-  if (missing.length) await db.insertInto('pipeline_task_runs').values(missing).execute()
+  await db.insertInto('pipeline_task_runs').values(rows)
+    .onConflict((oc) => oc.columns(['run_id', 'task_id', 'map_index']).doNothing())
+    .execute()
 }
 
 export function listTaskRuns(db: Db, runId: string): Promise<TaskRunRow[]> {
