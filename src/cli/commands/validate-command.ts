@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
 import { DuckDbEngine, sql } from '../../engines/index.js'
 import { RESULT_FORMATS, fileFormatOf, readSuiteFile, validate, type Batch, type ValidationResult } from '../../expectations/index.js'
-import { openAsof, type Asof } from '../../asof.js'
+import type { Asof } from '../../asof.js'
 import { GateFailed, globalOptions, printJson } from '../output.js'
 
 interface ValidateOptions {
@@ -63,6 +63,8 @@ async function withBatch<T>(opts: ValidateOptions, repoDir: string | undefined, 
       await engine.close()
     }
   }
+  // Loaded only here: `--data` needs neither the feature store nor the API client.
+  const { openAsof } = await import('../../asof.js')
   const asof = await openAsof(loadConfig({ repoDir }))
   try {
     return await fn(await asofBatch(asof, opts))
