@@ -30,6 +30,8 @@ export interface ValidateOptions {
   readonly parameters?: Readonly<Record<string, unknown>>
   /** Resolves a parameter name neither the run nor the suite defines (a metric of an earlier run…). */
   readonly resolveParameter?: ParameterResolver
+  /** PostgreSQL `work_mem` for the scan that sorts (medians, quantiles, DISTINCT); default 256MB. */
+  readonly workMem?: string
 }
 
 /** A validation's result plus every metric it computed (for metric history). */
@@ -104,7 +106,7 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
   }
   const metrics: ComputedMetric[] = []
   await Promise.all([...scopes.entries()].map(async ([conditionText, { scope, members }]) => {
-    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))))
+    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))), options)
     recordMetrics(metrics, members, computed, conditionText)
     await Promise.all(members.map(async (p) => {
       results[p.index] = await finish(p, scope, computed)
