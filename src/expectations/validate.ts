@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AsofError, describeZodError, formatPath, newId } from '../core/index.js'
+import { AsofError, Errors, describeZodError, formatPath, newId } from '../core/index.js'
 import { sql, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
 import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
@@ -92,7 +92,7 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
     try {
       planned.push(await plan(config, index, { context, runFormat, resolve, now }))
     } catch (e) {
-      results[index] = errorResult(config, index, config.kwargs, e)
+      results[index] = raised(config, index, config.kwargs, e)
     }
   }))
   planned.sort((a, b) => a.index - b.index)
@@ -219,12 +219,25 @@ async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): 
       meta: {},
     }
   } catch (e) {
-    return errorResult(p.config, p.index, p.resolvedKwargs, e)
+    return raised(p.config, p.index, p.resolvedKwargs, e)
   }
 }
 
 function configOf(config: ExpectationConfig, kwargs: Record<string, unknown>): ExpectationResult['expectation_config'] {
   return { type: config.type, kwargs, meta: config.meta, severity: config.severity, ...(config.id ? { id: config.id } : {}) }
+}
+
+/**
+ * An expectation raised. With GX's default `catch_exceptions: true` the problem becomes this
+ * expectation's result; with `catch_exceptions: false` it propagates and the whole run fails with it
+ * (an AsofError keeps its kind, anything else is a bad input), as GX lets the exception escape.
+ */
+function raised(config: ExpectationConfig, index: number, kwargs: Record<string, unknown>, e: unknown): ExpectationResult {
+  if (config.kwargs.catch_exceptions !== false) return errorResult(config, index, kwargs, e)
+  const message = `expectations[${index}] (${config.type}) raised, and catch_exceptions is false: ${(e as Error).message ?? String(e)}`
+  const field = e instanceof ExpectationProblem ? e.field : undefined
+  if (e instanceof AsofError) throw new AsofError(e.code, e.kind, message, { ...e.details, index }, { cause: e })
+  throw new AsofError(Errors.badInput.code, Errors.badInput.kind, message, { index, ...(field ? { field } : {}) }, { cause: e })
 }
 
 /** GX's catch_exceptions behaviour: the problem is reported on this expectation, success false. */

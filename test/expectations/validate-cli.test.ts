@@ -96,12 +96,17 @@ describe('asof validate (real CLI)', () => {
       [['validate', '--suite', passing, '--data', join(work.dir, 'nope.csv')], /--data: .*no such file/],
       [['validate', '--suite', passing], /give exactly one batch/],
       [['validate', '--suite', passing, '--data', csv, '--result-format', 'VERBOSE'], /result_format/],
+      // GX's catch_exceptions: false lets the exception escape: the run fails with it, no result is printed
+      [['--json', 'validate', '--suite', file('raises.json', JSON.stringify({ name: 'r', expectations: [
+        { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'no such column', catch_exceptions: false } }] })), '--data', csv],
+      /expectations\[0\] \(expect_column_values_to_not_be_null\) raised, and catch_exceptions is false: column "no such column" is not in the batch/],
     ]
     const results = await Promise.all(cases.map(([args]) => asof(...args)))
     results.forEach((r, i) => {
       assert.equal(r.status, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`)
       assert.match(r.stderr, cases[i]![1])
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.equal(r.stdout, '')
     })
   })
 })
