@@ -3,8 +3,8 @@ import { AsofError, Errors, describeZodError, formatPath, newId } from '../core/
 import { sql, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
 import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
-import type { AnyExpectationDefinition, Evaluation } from './define.js'
-import { needsUnexpectedRows, readUnexpectedRows, shapeAggregateResult, shapeMapResult } from './evaluate.js'
+import type { AnyExpectationDefinition, Evaluation, UnexpectedRows } from './define.js'
+import { needsUnexpectedRows, shapeAggregateResult, shapeMapResult, unexpectedRowsReader, type UnexpectedSample } from './evaluate.js'
 import type { BatchScope, ComputedMetric, MetricContext, MetricRequest } from './metrics/metric.js'
 import { parseRowCondition, type RowCondition } from './metrics/row-condition.js'
 import { resolveParameters, type ParameterResolver } from './formats/parameters.js'
@@ -108,8 +108,9 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
   await Promise.all([...scopes.entries()].map(async ([conditionText, { scope, members }]) => {
     const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))), options)
     recordMetrics(metrics, members, computed, conditionText)
+    const readRows = unexpectedRowsReader(scope)
     await Promise.all(members.map(async (p) => {
-      results[p.index] = await finish(p, scope, computed)
+      results[p.index] = await finish(p, scope, computed, readRows)
     }))
   }))
 
@@ -191,7 +192,10 @@ function scopeFor(batch: Batch, context: MetricContext, condition: RowCondition 
   return { engine: batch.engine, relation: batch.relation, from, context }
 }
 
-async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): Promise<ExpectationResult> {
+async function finish(
+  p: Planned, scope: BatchScope, computed: ComputedValues,
+  readRows: (spec: UnexpectedRows, format: ResultFormat) => Promise<UnexpectedSample>,
+): Promise<ExpectationResult> {
   try {
     const values: Record<string, unknown> = {}
     for (const [local, request] of Object.entries(p.requests)) {
@@ -205,7 +209,7 @@ async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): 
     const spec = p.definition.unexpectedRows?.(p.kwargs, scope.context, values)
     if (spec) {
       const failing = Number(evaluation.result.unexpected_count ?? 0) > 0
-      const sample = failing && needsUnexpectedRows(p.format) ? await readUnexpectedRows(scope, spec, p.format) : undefined
+      const sample = failing && needsUnexpectedRows(p.format) ? await readRows(spec, p.format) : undefined
       result = shapeMapResult(evaluation.result, spec, p.format, sample)
     } else {
       result = shapeAggregateResult(evaluation.result, p.format)

@@ -99,6 +99,31 @@ for (const testEngine of ENGINES) {
       assert.equal(Number(count!.n), 200)
     })
 
+    it('reads the unexpected rows of every failing expectation in one statement, the same rows as one at a time', async () => {
+      const expectations = [
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', max_value: 0.5 } },
+        { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], result_format: { result_format: 'COMPLETE', unexpected_index_column_names: ['driver_id'] } } },
+        { type: 'expect_column_pair_values_a_to_be_greater_than_b', kwargs: { column_A: 'driver_id', column_B: 'avg_daily_trips' } },
+        { type: 'expect_column_values_to_match_regex', kwargs: { column: 'city', regex: '^L' } },
+        { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'event_timestamp' } },
+      ]
+      const statements: string[] = []
+      // the real engine, with each statement's SQL noted on the way through
+      const engine = Object.assign(Object.create(opened.engine) as typeof opened.engine, {
+        query: (q: Parameters<typeof opened.engine.query>[0]) => {
+          statements.push('compile' in q ? q.compile(opened.engine.db).sql : q.sql)
+          return opened.engine.query(q)
+        },
+      })
+      const relation = { kind: 'table' as const, name: 'driver_stats' }
+      const together = await validate(readSuite({ name: 's', expectations }), { engine, relation })
+      const alone = await Promise.all(expectations.map((e) => validate(readSuite({ name: 's', expectations: [e] }), { engine: opened.engine, relation })))
+      assert.deepEqual(together.result.results.map((r) => r.success), [false, false, false, false, true])
+      assert.deepEqual(together.result.results.map((r) => r.result), alone.map((a) => a.result.results[0]!.result))
+      assert.equal(statements.filter((text) => /__asof_read/.test(text)).length, 1, statements.join('\n'))
+      assert.equal(statements.filter((text) => /\blimit\b/i.test(text)).length, 1, 'no other rows pass')
+    })
+
     it('runs a row condition as its own scope, with the condition rebuilt from parameters', async () => {
       const suite = readSuite({ name: 's', expectations: [
         { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], row_condition: "city = 'Chicago' and driver_id >= 1000" } },
