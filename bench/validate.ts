@@ -129,6 +129,12 @@ async function main(): Promise<void> {
     const e2e = performance.now() - t
     const startup = (() => { const s = performance.now(); spawnSync(process.execPath, [BIN, 'validate', '--help'], { encoding: 'utf8' }); return performance.now() - s })()
     console.log(`  asof validate: ${(e2e / 1000).toFixed(2)} s, exit ${run.status} (of which process start + loading the command ≈ ${(startup / 1000).toFixed(2)} s)`)
+    // The floor under any DuckDB-based run, in the same (noisy) conditions: parsing the CSV alone.
+    t = performance.now()
+    await duckdb.execute(sql`create table csv_read as select * from ${duckdb.from({ kind: 'file', path: csv, format: 'csv' })}`)
+    const read = performance.now() - t
+    await duckdb.execute(sql`drop table csv_read`)
+    console.log(`  DuckDB alone parsing the CSV into a table (same run): ${(read / 1000).toFixed(2)} s; asof's own share (start, validation, exit) ${((e2e - read) / 1000).toFixed(2)} s`)
     if (run.status !== 0) {
       // The suite passes on this data: any other exit is a broken run, and its time means nothing.
       console.log(`  the run failed; no figure. ${run.stdout.split('\n').filter((l) => !l.startsWith('PASS')).join('\n')}${run.stderr.split('\n')[0]}`)
