@@ -38,7 +38,7 @@ async function build(outdir) {
     target: 'node20',
     packages: 'external',
     sourcemap: 'linked',
-    logLevel: 'error',
+    logLevel: 'silent', // a failed build falls back to tsx, which reports a real syntax error itself
     plugins: [{
       // Paths relative to a module (migrations, templates, the example repo) must stay relative to its source file.
       name: 'source-relative-import-meta',
@@ -59,14 +59,26 @@ async function build(outdir) {
   // Older bundles are left for runs still loading their chunks; drop those a day old.
   for (const old of readdirSync(cacheRoot)) {
     const path = join(cacheRoot, old)
-    if (path !== outdir && Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true })
+    try {
+      if (path !== outdir && Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true })
+    } catch { /* another run removed it first */ }
   }
 }
 
-const outdir = join(cacheRoot, fingerprint())
-if (!existsSync(outdir)) await build(outdir)
+/** The bundle's entry, or the sources themselves (through tsx) when the cache cannot be written, e.g. a read-only install. */
+async function entry() {
+  const outdir = join(cacheRoot, fingerprint())
+  try {
+    if (!existsSync(outdir)) await build(outdir)
+    return pathToFileURL(join(outdir, 'program.js')).href
+  } catch {
+    return pathToFileURL(join(src, 'cli', 'program.ts')).href
+  }
+}
+
+const registerTsx = async () => (await import('tsx/esm/api')).register()
+const url = await entry()
+if (url.endsWith('.ts')) await registerTsx()
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true)
-const { runCli } = await import(pathToFileURL(join(outdir, 'program.js')).href)
-process.exitCode = await runCli(process.argv, {
-  beforeRun: async () => (await import('tsx/esm/api')).register(),
-})
+const { runCli } = await import(url)
+process.exitCode = await runCli(process.argv, { beforeRun: url.endsWith('.ts') ? undefined : registerTsx })
