@@ -1,7 +1,84 @@
 #!/usr/bin/env node
-// The `asof` command. It registers tsx's loader and runs the TypeScript sources directly, so
-// there is no build step to forget and no stale compiled output to run by mistake.
-import { register } from 'tsx/esm/api'
+// The `asof` command. It runs the TypeScript sources directly, so there is no build step to forget and
+// no stale compiled output to run by mistake: src/ is bundled by esbuild into a cache keyed by every
+// source file's path, size and mtime (rebuilt in ~0.3 s when any of them changes). Loading one bundle
+// instead of ~150 files through tsx's loader hooks was most of a short command's time (measured: 2.8 s
+// → 1.2 s for `asof validate --help` under load). tsx is still registered before a command runs, for
+// the .ts files loaded at run time (the metadata migrations).
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
-register()
-await import('../src/cli/main.ts')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const src = join(root, 'src')
+const cacheRoot = join(root, 'node_modules', '.cache', 'asof-cli')
+
+function fingerprint() {
+  const hash = createHash('sha256')
+  for (const entry of readdirSync(src, { recursive: true }).sort()) {
+    const stat = statSync(join(src, entry))
+    if (stat.isFile()) hash.update(`${entry}\0${stat.size}\0${stat.mtimeMs}\n`)
+  }
+  return hash.digest('hex').slice(0, 16)
+}
+
+/** Builds the bundle into a private folder and renames it into place, so concurrent runs never see half of one. */
+async function build(outdir) {
+  const { build: esbuild } = await import('esbuild')
+  const { readFile } = await import('node:fs/promises')
+  const tmp = `${outdir}.tmp-${process.pid}`
+  await esbuild({
+    entryPoints: [join(src, 'cli', 'program.ts')],
+    outdir: tmp,
+    bundle: true,
+    splitting: true, // each lazily loaded command stays its own chunk
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'silent', // a failed build falls back to tsx, which reports a real syntax error itself
+    plugins: [{
+      // Paths relative to a module (migrations, templates, the example repo) must stay relative to its source file.
+      name: 'source-relative-import-meta',
+      setup(b) {
+        b.onLoad({ filter: /\.ts$/ }, async (args) => ({
+          contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+          loader: 'ts',
+        }))
+      },
+    }],
+  })
+  try {
+    renameSync(tmp, outdir)
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true })
+    if (!existsSync(outdir)) throw e // otherwise another process built the same bundle first
+  }
+  // Older bundles are left for runs still loading their chunks; drop those a day old.
+  for (const old of readdirSync(cacheRoot)) {
+    const path = join(cacheRoot, old)
+    try {
+      if (path !== outdir && Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true })
+    } catch { /* another run removed it first */ }
+  }
+}
+
+/** The bundle's entry, or the sources themselves (through tsx) when the cache cannot be written, e.g. a read-only install. */
+async function entry() {
+  const outdir = join(cacheRoot, fingerprint())
+  try {
+    if (!existsSync(outdir)) await build(outdir)
+    return pathToFileURL(join(outdir, 'program.js')).href
+  } catch {
+    return pathToFileURL(join(src, 'cli', 'program.ts')).href
+  }
+}
+
+const registerTsx = async () => (await import('tsx/esm/api')).register()
+const url = await entry()
+if (url.endsWith('.ts')) await registerTsx()
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true)
+const { runCli } = await import(url)
+process.exitCode = await runCli(process.argv, { beforeRun: url.endsWith('.ts') ? undefined : registerTsx })

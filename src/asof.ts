@@ -65,6 +65,10 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     closers.push(() => featureStore.close())
     const suites = createSuiteStore(metadata)
     const resolveBatch: BatchResolver = async (spec) => {
+      if (spec.type === 'source') {
+        const source = await featureStore.resolveSource(spec.name)
+        return { engine: source.engine, relation: source.relation, description: `source:${source.name}` }
+      }
       if (spec.type !== 'feature_view') return resolveStandardBatch(spec, { duckdb, postgres }, config.repoDir)
       const view = await featureStore.resolveFeatureView(spec.name, spec.version)
       return { engine: view.engine, relation: view.relation, description: `feature_view:${view.name}@${view.version}` }

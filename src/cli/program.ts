@@ -1,33 +1,57 @@
 import { Command, CommanderError } from 'commander'
 import { isAsofError, type ErrorKind } from '../core/index.js'
 import { GateFailed } from './output.js'
-import { explainBusy } from './server-client.js'
-import * as serveCommand from './commands/serve-command.js'
-import * as quickstartCommand from './commands/quickstart-command.js'
-import * as registryCommand from './commands/registry-command.js'
-import * as historicalCommand from './commands/historical-command.js'
-import * as keysCommand from './commands/keys-command.js'
-import * as modelsCommand from './commands/models-command.js'
-import * as materializeCommand from './commands/materialize-command.js'
-import * as onlineCommand from './commands/online-command.js'
-import * as pipelineCommand from './commands/pipeline-command.js'
-import * as validateCommand from './commands/validate-command.js'
-import * as suiteCommand from './commands/suite-command.js'
-import * as checkpointCommand from './commands/checkpoint-command.js'
-import * as docsCommand from './commands/docs-command.js'
 
 /**
- * The `asof` command line. Every command lives in commands/*-command.ts and exports
- * `register(program)`; this file lists them (keep the list in help order) and maps errors to exit codes in one place:
+ * The `asof` command line. Every command lives in commands/NAME-command.ts and exports
+ * `register(program)`; this table lists them in help order and maps errors to exit codes in one place:
  * 0 done, 1 ran and the gate failed, 2 bad input, 3 could not run.
+ *
+ * Modules load lazily: a command pulls in only its own import graph (`asof validate --data` needs
+ * neither fastify nor tfjs), which is most of a short command's time. Help and unknown commands load all.
  */
-const COMMANDS: { register(program: Command): void }[] = [quickstartCommand, serveCommand, keysCommand, registryCommand, historicalCommand, materializeCommand, onlineCommand, validateCommand, suiteCommand, checkpointCommand, docsCommand, pipelineCommand, modelsCommand]
+type CommandModule = () => Promise<{ register(program: Command): void }>
+const registry: CommandModule = () => import('./commands/registry-command.js')
+const materialize: CommandModule = () => import('./commands/materialize-command.js')
+/** Top-level command name → the module that registers it (one module may register several). */
+const COMMANDS: Record<string, CommandModule> = {
+  quickstart: () => import('./commands/quickstart-command.js'),
+  serve: () => import('./commands/serve-command.js'),
+  keys: () => import('./commands/keys-command.js'),
+  plan: registry,
+  apply: registry,
+  versions: registry,
+  historical: () => import('./commands/historical-command.js'),
+  materialize,
+  'materialize-incremental': materialize,
+  online: () => import('./commands/online-command.js'),
+  validate: () => import('./commands/validate-command.js'),
+  suite: () => import('./commands/suite-command.js'),
+  checkpoint: () => import('./commands/checkpoint-command.js'),
+  docs: () => import('./commands/docs-command.js'),
+  pipeline: () => import('./commands/pipeline-command.js'),
+  models: () => import('./commands/models-command.js'),
+}
+
+/** Global options that take a value: skipped when looking for the command word. */
+const VALUE_OPTIONS = new Set(['--repo'])
 
 const EXIT_CODES: Record<ErrorKind, number> = {
   bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,
 }
 
-export function buildProgram(): Command {
+/** The first word of argv that is not a global option: the command to run, if it is one. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (VALUE_OPTIONS.has(arg)) i++
+    else if (!arg.startsWith('-')) return arg
+  }
+  return undefined
+}
+
+/** The program with the command that argv names, or with every command (help, a typo). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('asof')
     .description('asof: a feature store with data-quality gates')
     .option('--repo <dir>', 'feature repo directory (default: the current directory)')
@@ -35,14 +59,22 @@ export function buildProgram(): Command {
     .option('--debug', 'print stack traces for unexpected errors')
     .showHelpAfterError()
     .exitOverride()
-  for (const c of COMMANDS) c.register(program)
+  const word = commandWord(argv)
+  const loaders = word !== undefined && Object.hasOwn(COMMANDS, word) ? [COMMANDS[word]!] : [...new Set(Object.values(COMMANDS))]
+  for (const c of await Promise.all(loaders.map((load) => load()))) c.register(program)
   return program
 }
 
+export interface RunOptions {
+  /** Called once the command's modules are loaded, before it runs (bin/asof.js registers tsx here). */
+  beforeRun?: () => Promise<void>
+}
+
 /** Runs the CLI and returns the exit code. */
-export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram()
+export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+  const program = await buildProgram(argv)
   try {
+    await options.beforeRun?.()
     await program.parseAsync(argv)
     return 0
   } catch (e) {
@@ -55,6 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 1
     }
     if (isAsofError(e)) {
+      const { explainBusy } = await import('./server-client.js')
       const error = explainBusy(e, program.opts().repo)
       process.stderr.write(`asof: ${error.message}\n`)
       if (program.opts().debug && error.cause) process.stderr.write(`${(error.cause as Error).stack ?? error.cause}\n`)

@@ -4,16 +4,17 @@ import { Errors } from '../core/index.js'
 import type { Engine, EngineKind, FileFormat, Relation } from '../engines/index.js'
 
 /**
- * What a checkpoint validates: a file, a table, a query, a feature view at a version, or a retrieved
- * training dataset (a Parquet file). Files, tables and queries are read by the engines
- * (`resolveStandardBatch`); feature views are resolved by the composition root, which passes a
- * `BatchResolver` in, so expectations never import the feature store.
+ * What a checkpoint validates: a file, a table, a query, a feature view at a version, a source of
+ * the feature repo, or a retrieved training dataset (a Parquet file). Files, tables and queries are
+ * read by the engines (`resolveStandardBatch`); feature views and sources are resolved by the
+ * composition root, which passes a `BatchResolver` in, so expectations never import the feature store.
  */
 export const batchSpecSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file'), path: z.string().min(1), format: z.enum(['parquet', 'csv', 'json', 'jsonl']).optional() }).strict(),
   z.object({ type: z.literal('table'), name: z.string().min(1), schema: z.string().min(1).optional(), engine: z.enum(['duckdb', 'postgres']).optional() }).strict(),
   z.object({ type: z.literal('query'), sql: z.string().min(1), engine: z.enum(['duckdb', 'postgres']).optional() }).strict(),
   z.object({ type: z.literal('feature_view'), name: z.string().min(1), version: z.number().int().positive().optional() }).strict(),
+  z.object({ type: z.literal('source'), name: z.string().min(1) }).strict(),
   z.object({ type: z.literal('dataset'), path: z.string().min(1) }).strict(),
 ])
 export type BatchSpec = z.infer<typeof batchSpecSchema>
@@ -39,9 +40,9 @@ export function fileFormatOf(path: string, where = 'path'): FileFormat {
 /**
  * Resolves the batches the engines read by themselves: files and datasets on DuckDB (paths relative to
  * `baseDir`), tables and queries on the named engine (default: PostgreSQL when there is one, else
- * DuckDB). Feature views are the composition root's to resolve.
+ * DuckDB). Feature views and sources are the composition root's to resolve.
  */
-export function resolveStandardBatch(spec: Exclude<BatchSpec, { type: 'feature_view' }>, engines: { duckdb: Engine; postgres?: Engine }, baseDir: string): ResolvedBatch {
+export function resolveStandardBatch(spec: Exclude<BatchSpec, { type: 'feature_view' | 'source' }>, engines: { duckdb: Engine; postgres?: Engine }, baseDir: string): ResolvedBatch {
   const engineFor = (kind: EngineKind | undefined): Engine => {
     if (kind === 'postgres' || (kind === undefined && engines.postgres)) {
       if (!engines.postgres) throw Errors.badInput('batch.engine', 'postgres is only available in server mode (ASOF_DATABASE_URL)')

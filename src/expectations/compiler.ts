@@ -1,4 +1,4 @@
-import { canonicalJson } from '../core/index.js'
+import { Errors, canonicalJson } from '../core/index.js'
 import { sql, type RawBuilder } from '../engines/index.js'
 import type { AggregateMetric, BatchScope, DerivedColumn, MetricRequest, QueryMetric, SchemaMetric } from './metrics/metric.js'
 
@@ -7,6 +7,11 @@ import type { AggregateMetric, BatchScope, DerivedColumn, MetricRequest, QueryMe
  * deduplicated by (name, args) and every aggregate of one batch scope becomes one column of ONE
  * SELECT — a single scan of the batch. Query metrics run their own statements; schema metrics read
  * the columns already described. Row conditions make separate scopes (each its own scan).
+ *
+ * On PostgreSQL the aggregates that sort a column (medians, quantiles, DISTINCT) get a SELECT of
+ * their own, run concurrently with a larger `work_mem` so their sorts stay in memory: an ordered-set
+ * aggregate has no partial form, and beside it the cheap aggregates could not use parallel workers
+ * (measured on the 5M-row bench table: 4.0 s for the two scans side by side, 7.4 s for one).
  */
 
 /** The identity of a metric request: name plus canonical args. */
@@ -19,11 +24,14 @@ export interface AggregateScan {
   readonly query: RawBuilder<unknown>
   /** The metrics it computes; column `m<i>` holds `metrics[i]`. */
   readonly metrics: readonly AggregateMetric[]
+  /** Whether it holds sorting aggregates (run with RunOptions.workMem on PostgreSQL). */
+  readonly sorts: boolean
 }
 
 /** The compiled plan for one batch scope. */
 export interface CompiledScope {
-  readonly scan?: AggregateScan
+  /** One scan, or on PostgreSQL up to two: the plain aggregates and those that sort. */
+  readonly scans: readonly AggregateScan[]
   readonly queries: readonly QueryMetric[]
   readonly schema: readonly SchemaMetric[]
 }
@@ -47,14 +55,17 @@ export function compileScope(scope: BatchScope, requests: readonly MetricRequest
     else if (r.shape === 'query') queries.push(r)
     else schema.push(r)
   }
-  return { scan: aggregates.length ? aggregateScan(scope, aggregates) : undefined, queries, schema }
+  const groups = scope.engine.kind === 'postgres'
+    ? [aggregates.filter((m) => !m.sorts), aggregates.filter((m) => m.sorts)]
+    : [aggregates]
+  return { scans: groups.filter((g) => g.length > 0).map((g) => aggregateScan(scope, g)), queries, schema }
 }
 
 function aggregateScan(scope: BatchScope, metrics: readonly AggregateMetric[]): AggregateScan {
   const derived = new Map<string, DerivedColumn>()
   for (const m of metrics) for (const d of m.derived ?? []) derived.set(d.alias, d)
   const columns = metrics.map((m, i) => sql`${m.sql(scope.context)} as ${sql.id(`m${i}`)}`)
-  return { metrics, query: sql`select ${sql.join(columns)} from ${scopeFrom(scope, [...derived.values()])}` }
+  return { metrics, sorts: metrics.some((m) => m.sorts), query: sql`select ${sql.join(columns)} from ${scopeFrom(scope, [...derived.values()])}` }
 }
 
 /** Metric values (and per-metric errors) by metricKey. */
@@ -63,11 +74,24 @@ export interface ComputedValues {
   readonly errors: Map<string, Error>
 }
 
+export interface RunOptions {
+  /**
+   * PostgreSQL `work_mem` for the scan of sorting aggregates, set for its transaction only
+   * (`set_config(…, true)`, i.e. SET LOCAL). Default 256MB.
+   */
+  readonly workMem?: string
+}
+
+/** PostgreSQL's memory-size syntax: a whole number and an optional unit. */
+const WORK_MEM = /^\d+\s*(kB|MB|GB|TB)?$/
+
 /**
- * Runs a compiled scope. If the bundled scan fails (a regex on a number column, a bad cast), each
- * aggregate is retried on its own so that only the expectations whose metric failed report an error.
+ * Runs a compiled scope. If a bundled scan fails (a regex on a number column, a bad cast), each
+ * of its aggregates is retried on its own so that only the expectations whose metric failed report an error.
  */
-export async function runScope(scope: BatchScope, compiled: CompiledScope): Promise<ComputedValues> {
+export async function runScope(scope: BatchScope, compiled: CompiledScope, options: RunOptions = {}): Promise<ComputedValues> {
+  const workMem = options.workMem ?? '256MB'
+  if (!WORK_MEM.test(workMem)) throw Errors.badInput('work_mem', `expected a PostgreSQL memory size like 256MB, got ${JSON.stringify(workMem)}`)
   const values = new Map<string, unknown>()
   const errors = new Map<string, Error>()
   const settle = async (m: MetricRequest, compute: () => Promise<unknown> | unknown) => {
@@ -77,16 +101,22 @@ export async function runScope(scope: BatchScope, compiled: CompiledScope): Prom
       errors.set(metricKey(m), e as Error)
     }
   }
+  const aggregate = async (scan: AggregateScan): Promise<Record<string, unknown> | undefined> => {
+    if (!scan.sorts || scope.engine.kind !== 'postgres') return (await scope.engine.query<Record<string, unknown>>(scan.query))[0]
+    return scope.engine.db.transaction().execute(async (tx) => {
+      await sql`select set_config('work_mem', ${workMem}, true)`.execute(tx)
+      return (await scan.query.execute(tx)).rows[0] as Record<string, unknown> | undefined
+    })
+  }
   const tasks: Promise<void>[] = []
-  if (compiled.scan) {
-    const scan = compiled.scan
+  for (const scan of compiled.scans) {
     tasks.push((async () => {
       try {
-        const [row] = await scope.engine.query<Record<string, unknown>>(scan.query)
+        const row = await aggregate(scan)
         scan.metrics.forEach((m, i) => values.set(metricKey(m), normalize(m, row?.[`m${i}`])))
       } catch {
         await Promise.all(scan.metrics.map((m) => settle(m, async () => {
-          const [row] = await scope.engine.query<Record<string, unknown>>(aggregateScan(scope, [m]).query)
+          const row = await aggregate(aggregateScan(scope, [m]))
           return normalize(m, row?.m0)
         })))
       }

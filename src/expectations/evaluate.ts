@@ -1,4 +1,4 @@
-import { col, sql, type Row, type Value } from '../engines/index.js'
+import { col, sql, type RawBuilder, type Row, type Value } from '../engines/index.js'
 import type { UnexpectedRows } from './define.js'
 import { scopeFrom } from './compiler.js'
 import type { BatchScope } from './metrics/metric.js'
@@ -22,16 +22,75 @@ export function needsUnexpectedRows(format: ResultFormat): boolean {
   return format.result_format !== 'BOOLEAN_ONLY'
 }
 
+/** The columns a rows pass selects: the checked ones, then the index columns. */
+function selectedColumns(spec: UnexpectedRows, format: ResultFormat): string[] {
+  return [...new Set([...spec.columns, ...(format.unexpected_index_column_names ?? [])])]
+}
+
+function unexpectedSelect(scope: BatchScope, spec: UnexpectedRows, columns: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  return sql`select ${sql.join(columns)} from ${scopeFrom(scope, spec.derived ?? [])} where ${spec.where}`
+}
+
+function limitFor(select: RawBuilder<unknown>, format: ResultFormat): RawBuilder<unknown> {
+  return format.result_format === 'COMPLETE' ? select : sql`${select} limit ${sql.lit(format.partial_unexpected_count)}`
+}
+
 /**
  * The rows pass: selects the unexpected rows (at most `partial_unexpected_count` unless COMPLETE,
  * which lists every failing key) with the checked columns and `unexpected_index_column_names`.
  */
 export async function readUnexpectedRows(scope: BatchScope, spec: UnexpectedRows, format: ResultFormat): Promise<UnexpectedSample> {
-  const names = [...new Set([...spec.columns, ...(format.unexpected_index_column_names ?? [])])]
-  const select = sql`select ${sql.join(names.map((n) => col(n)))} from ${scopeFrom(scope, spec.derived ?? [])} where ${spec.where}`
-  const limited = format.result_format === 'COMPLETE' ? select : sql`${select} limit ${sql.lit(format.partial_unexpected_count)}`
-  const rows = await scope.engine.query<Row>(limited)
+  const select = unexpectedSelect(scope, spec, selectedColumns(spec, format).map((n) => col(n)))
+  const rows = await scope.engine.query<Row>(limitFor(select, format))
   return { rows, query: displaySql(select.compile(scope.engine.db)) }
+}
+
+interface PendingRead {
+  readonly spec: UnexpectedRows
+  readonly format: ResultFormat
+  resolve(sample: UnexpectedSample): void
+  reject(e: unknown): void
+}
+
+/**
+ * The rows passes of one scope in one statement: the reads requested in the same tick (every
+ * failing map expectation of a suite asks at once) become a UNION ALL with one branch per
+ * expectation, each with its own LIMIT and tagged by its index. Each branch fills its own column
+ * slots and types the others' as NULLs of their columns (`case when false then "c" end`), so no
+ * types are unified across expectations. If the statement fails, each read runs alone, so only an
+ * expectation whose query is bad reports the error.
+ */
+export function unexpectedRowsReader(scope: BatchScope): (spec: UnexpectedRows, format: ResultFormat) => Promise<UnexpectedSample> {
+  let queue: PendingRead[] = []
+  const alone = (r: PendingRead) => readUnexpectedRows(scope, r.spec, r.format).then(r.resolve, r.reject)
+  const flush = async () => {
+    const reads = queue
+    queue = []
+    if (reads.length === 1) return alone(reads[0]!)
+    const slots = reads.map((r) => selectedColumns(r.spec, r.format))
+    const all = slots.flatMap((names, i) => names.map((name, j) => ({ name, alias: `__asof_${i}_${j}`, owner: i })))
+    const branches = reads.map((r, i) => {
+      const columns = all.map((c) => sql`${c.owner === i ? col(c.name) : sql`case when false then ${col(c.name)} end`} as ${sql.id(c.alias)}`)
+      return sql`(${limitFor(unexpectedSelect(scope, r.spec, [sql`${sql.lit(i)} as __asof_read`, ...columns]), r.format)})`
+    })
+    let rows: Row[]
+    try {
+      rows = await scope.engine.query<Row>(sql.join(branches, sql` union all `))
+    } catch {
+      await Promise.all(reads.map(alone))
+      return
+    }
+    reads.forEach((r, i) => {
+      const mine = all.filter((c) => c.owner === i)
+      const own = rows.filter((row) => Number(row.__asof_read) === i)
+        .map((row) => Object.fromEntries(mine.map((c) => [c.name, row[c.alias] as Value])))
+      r.resolve({ rows: own, query: displaySql(unexpectedSelect(scope, r.spec, slots[i]!.map((n) => col(n))).compile(scope.engine.db)) })
+    })
+  }
+  return (spec, format) => new Promise((resolve, reject) => {
+    if (queue.length === 0) queueMicrotask(() => void flush())
+    queue.push({ spec, format, resolve, reject })
+  })
 }
 
 /**

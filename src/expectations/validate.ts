@@ -1,10 +1,10 @@
 import { z } from 'zod'
-import { AsofError, describeZodError, formatPath, newId } from '../core/index.js'
+import { AsofError, Errors, describeZodError, formatPath, newId } from '../core/index.js'
 import { sql, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
 import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
-import type { AnyExpectationDefinition, Evaluation } from './define.js'
-import { needsUnexpectedRows, readUnexpectedRows, shapeAggregateResult, shapeMapResult } from './evaluate.js'
+import type { AnyExpectationDefinition, Evaluation, UnexpectedRows } from './define.js'
+import { needsUnexpectedRows, shapeAggregateResult, shapeMapResult, unexpectedRowsReader, type UnexpectedSample } from './evaluate.js'
 import type { BatchScope, ComputedMetric, MetricContext, MetricRequest } from './metrics/metric.js'
 import { parseRowCondition, type RowCondition } from './metrics/row-condition.js'
 import { resolveParameters, type ParameterResolver } from './formats/parameters.js'
@@ -30,6 +30,8 @@ export interface ValidateOptions {
   readonly parameters?: Readonly<Record<string, unknown>>
   /** Resolves a parameter name neither the run nor the suite defines (a metric of an earlier run…). */
   readonly resolveParameter?: ParameterResolver
+  /** PostgreSQL `work_mem` for the scan that sorts (medians, quantiles, DISTINCT); default 256MB. */
+  readonly workMem?: string
 }
 
 /** A validation's result plus every metric it computed (for metric history). */
@@ -90,7 +92,7 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
     try {
       planned.push(await plan(config, index, { context, runFormat, resolve, now }))
     } catch (e) {
-      results[index] = errorResult(config, index, config.kwargs, e)
+      results[index] = raised(config, index, config.kwargs, e)
     }
   }))
   planned.sort((a, b) => a.index - b.index)
@@ -104,10 +106,11 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
   }
   const metrics: ComputedMetric[] = []
   await Promise.all([...scopes.entries()].map(async ([conditionText, { scope, members }]) => {
-    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))))
+    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))), options)
     recordMetrics(metrics, members, computed, conditionText)
+    const readRows = unexpectedRowsReader(scope)
     await Promise.all(members.map(async (p) => {
-      results[p.index] = await finish(p, scope, computed)
+      results[p.index] = await finish(p, scope, computed, readRows)
     }))
   }))
 
@@ -189,7 +192,10 @@ function scopeFor(batch: Batch, context: MetricContext, condition: RowCondition 
   return { engine: batch.engine, relation: batch.relation, from, context }
 }
 
-async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): Promise<ExpectationResult> {
+async function finish(
+  p: Planned, scope: BatchScope, computed: ComputedValues,
+  readRows: (spec: UnexpectedRows, format: ResultFormat) => Promise<UnexpectedSample>,
+): Promise<ExpectationResult> {
   try {
     const values: Record<string, unknown> = {}
     for (const [local, request] of Object.entries(p.requests)) {
@@ -203,7 +209,7 @@ async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): 
     const spec = p.definition.unexpectedRows?.(p.kwargs, scope.context, values)
     if (spec) {
       const failing = Number(evaluation.result.unexpected_count ?? 0) > 0
-      const sample = failing && needsUnexpectedRows(p.format) ? await readUnexpectedRows(scope, spec, p.format) : undefined
+      const sample = failing && needsUnexpectedRows(p.format) ? await readRows(spec, p.format) : undefined
       result = shapeMapResult(evaluation.result, spec, p.format, sample)
     } else {
       result = shapeAggregateResult(evaluation.result, p.format)
@@ -217,12 +223,25 @@ async function finish(p: Planned, scope: BatchScope, computed: ComputedValues): 
       meta: {},
     }
   } catch (e) {
-    return errorResult(p.config, p.index, p.resolvedKwargs, e)
+    return raised(p.config, p.index, p.resolvedKwargs, e)
   }
 }
 
 function configOf(config: ExpectationConfig, kwargs: Record<string, unknown>): ExpectationResult['expectation_config'] {
   return { type: config.type, kwargs, meta: config.meta, severity: config.severity, ...(config.id ? { id: config.id } : {}) }
+}
+
+/**
+ * An expectation raised. With GX's default `catch_exceptions: true` the problem becomes this
+ * expectation's result; with `catch_exceptions: false` it propagates and the whole run fails with it
+ * (an AsofError keeps its kind, anything else is a bad input), as GX lets the exception escape.
+ */
+function raised(config: ExpectationConfig, index: number, kwargs: Record<string, unknown>, e: unknown): ExpectationResult {
+  if (config.kwargs.catch_exceptions !== false) return errorResult(config, index, kwargs, e)
+  const message = `expectations[${index}] (${config.type}) raised, and catch_exceptions is false: ${(e as Error).message ?? String(e)}`
+  const field = e instanceof ExpectationProblem ? e.field : undefined
+  if (e instanceof AsofError) throw new AsofError(e.code, e.kind, message, { ...e.details, index }, { cause: e })
+  throw new AsofError(Errors.badInput.code, Errors.badInput.kind, message, { index, ...(field ? { field } : {}) }, { cause: e })
 }
 
 /** GX's catch_exceptions behaviour: the problem is reported on this expectation, success false. */

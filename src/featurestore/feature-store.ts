@@ -2,6 +2,7 @@ import { Errors, type Logger } from '../core/index.js'
 import { PostgresEngine, type DuckDbEngine, type Engine, type EngineKind, type Relation, type ResultSet } from '../engines/index.js'
 import { registryRepo, type MetadataStore, type RegistryKind, type RegistryObjectRow } from '../metadata/index.js'
 import type { StoredFeatureView } from './definitions/feature-view.js'
+import type { SourceDefinition } from './definitions/source.js'
 import { loadFeatureRepo, readRepoConfig, type FeatureRepo } from './definitions/repo-loader.js'
 import type { RepoConfig } from './definitions/repo-config.js'
 import { applyRepo } from './registry/apply.js'
@@ -39,6 +40,14 @@ export interface ResolvedFeatureView {
   readonly relation: Relation
 }
 
+/** A source as defined in the feature repo, ready to read. */
+export interface ResolvedSource {
+  readonly name: string
+  readonly source: SourceDefinition
+  readonly engine: Engine
+  readonly relation: Relation
+}
+
 /** The feature store's public surface; api/, cli/ and pipelines/ call only this. */
 export interface FeatureStore {
   /** From asof.yaml; `default` when the repo directory has none. */
@@ -55,6 +64,8 @@ export interface FeatureStore {
   listVersions(kind: RegistryKind, name: string): Promise<RegistryObjectVersion[]>
   /** A view version (current without `version`) with its source relation, for validation and materialization. */
   resolveFeatureView(name: string, version?: number): Promise<ResolvedFeatureView>
+  /** A source of the repo's definitions with the relation it reads and the engine that reads it (for validation). */
+  resolveSource(name: string): Promise<ResolvedSource>
   /** Point-in-time retrieval; rows in entity-row order. */
   historical(request: RetrievalRequest): Promise<ResultSet>
   /** Point-in-time retrieval into a .parquet, .csv, .json or .arrow file; also says which versions it read. */
@@ -101,6 +112,13 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
       const { engine: engineKind, relation } = sourceRelation(stored.spec.source, deps.repoDir)
       const engine = await engineFor(ctx, stored.spec.source, engineKind)
       return { name, version: stored.version, spec: stored.spec, engine, engineKind, relation }
+    },
+    resolveSource: async (name) => {
+      const { sources } = repo()
+      const source = sources.find((s) => s.name === name)
+      if (!source) throw Errors.notFound('source', name, sources.map((s) => s.name))
+      const { engine: engineKind, relation } = sourceRelation(source, deps.repoDir)
+      return { name, source, engine: await engineFor(ctx, source, engineKind), relation }
     },
     historical: (request) => retrieveHistorical(ctx, request),
     writeHistorical: (request, outputPath) => writeHistorical(ctx, request, outputPath),

@@ -48,7 +48,7 @@ for (const target of ENGINES) {
       checkpoints = createCheckpointService({
         store, suites, repoDir: repo.dir, docsDir: join(repo.dir, 'docs'),
         resolveBatch: async (spec) => {
-          if (spec.type === 'feature_view') throw new Error('no feature views in this test')
+          if (spec.type === 'feature_view' || spec.type === 'source') throw new Error('no feature views or sources in this test')
           return resolveStandardBatch(spec, engines, repo.dir)
         },
       })

@@ -39,22 +39,34 @@ for (const testEngine of ENGINES) {
       return { suite, requests, compiled: compileScope(scope, requests) }
     }
 
-    it('compiles the bench suite to one aggregate scan, plus GROUP BYs for the compound key and the value counts', async () => {
+    it('compiles the bench suite to one aggregate scan (PostgreSQL: plain + sorting), plus GROUP BYs for the compound key and the value counts', async () => {
       const { requests, compiled } = await plan()
-      assert.ok(compiled.scan, 'one aggregate scan')
+      const aggregates = compiled.scans.flatMap((s) => s.metrics)
       // element counts are shared by every map expectation: deduplicated, not repeated
-      assert.ok(compiled.scan.metrics.length < requests.length, `${compiled.scan.metrics.length} aggregates for ${requests.length} requests`)
-      assert.equal(compiled.scan.metrics.filter((m) => m.name === 'table.row_count').length, 1)
+      assert.ok(aggregates.length < requests.length, `${aggregates.length} aggregates for ${requests.length} requests`)
+      assert.equal(aggregates.filter((m) => m.name === 'table.row_count').length, 1)
       assert.deepEqual(compiled.queries.map((q) => q.name).sort(),
         ['column.value_counts', 'columns.duplicate_row_count'])
-      const text = compiled.scan.query.compile(opened.engine.db).sql
-      assert.equal((text.match(/\bfrom\b/gi) ?? []).length, 1, 'one FROM: a single pass over the batch')
-      assert.ok(!/ over \(/i.test(text), 'no window in the bundled scan')
+      if (opened.engine.kind === 'duckdb') {
+        assert.equal(compiled.scans.length, 1, 'one aggregate scan')
+      } else {
+        // ordered-set and DISTINCT aggregates apart, so the others can run on parallel workers
+        assert.deepEqual(compiled.scans.map((s) => s.sorts), [false, true])
+        assert.deepEqual(compiled.scans[1]!.metrics.map((m) => m.name).sort(),
+          ['column.distinct_values.count', 'column.median', 'column.quantile_values'])
+      }
+      for (const scan of compiled.scans) {
+        const text = scan.query.compile(opened.engine.db).sql
+        assert.equal((text.match(/\bfrom\b/gi) ?? []).length, 1, 'one FROM: a single pass over the batch')
+        assert.ok(!/ over \(/i.test(text), 'no window in the bundled scan')
+      }
     })
 
     it('binds every value as a parameter: no literal from the suite appears in the SQL', async () => {
       const { compiled } = await plan()
-      const { sql: text, parameters } = compiled.scan!.query.compile(opened.engine.db)
+      const compiledScans = compiled.scans.map((s) => s.query.compile(opened.engine.db))
+      const text = compiledScans.map((c) => c.sql).join('\n')
+      const parameters = compiledScans.flatMap((c) => c.parameters)
       for (const literal of ['New York', "^[A-Z][A-Za-z .'-]*$", 'San Francisco']) {
         assert.ok(!text.includes(literal), `${literal} must not be spliced into SQL`)
         assert.ok(parameters.includes(literal), `${literal} is a bound parameter`)
@@ -73,6 +85,43 @@ for (const testEngine of ENGINES) {
       assert.equal(byType['expect_compound_columns_to_be_unique:']!.success, true)
       assert.equal(byType['expect_column_min_to_be_between:driver_id']!.result.observed_value, 1000)
       assert.ok(metrics.some((m) => m.name === 'column.mean' && m.args.column === 'conv_rate' && typeof m.value === 'number'))
+    })
+
+    it('runs the sorting aggregates with the given work_mem, and refuses one that is not a memory size', async () => {
+      const { suite } = await plan()
+      const batch = { engine: opened.engine, relation: { kind: 'table' as const, name: 'driver_stats' } }
+      const small = await validate(suite, batch, { workMem: '64kB' })
+      const large = await validate(suite, batch, { workMem: '1GB' })
+      const observed = (r: typeof small) => r.result.results.map((x) => x.result.observed_value)
+      assert.deepEqual(observed(small), observed(large))
+      await assert.rejects(validate(suite, batch, { workMem: "1GB'; drop table driver_stats; --" }), /work_mem.*memory size/)
+      const [count] = await opened.engine.query<{ n: unknown }>(sql`select count(*) as n from driver_stats`)
+      assert.equal(Number(count!.n), 200)
+    })
+
+    it('reads the unexpected rows of every failing expectation in one statement, the same rows as one at a time', async () => {
+      const expectations = [
+        { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', max_value: 0.5 } },
+        { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], result_format: { result_format: 'COMPLETE', unexpected_index_column_names: ['driver_id'] } } },
+        { type: 'expect_column_pair_values_a_to_be_greater_than_b', kwargs: { column_A: 'driver_id', column_B: 'avg_daily_trips' } },
+        { type: 'expect_column_values_to_match_regex', kwargs: { column: 'city', regex: '^L' } },
+        { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'event_timestamp' } },
+      ]
+      const statements: string[] = []
+      // the real engine, with each statement's SQL noted on the way through
+      const engine = Object.assign(Object.create(opened.engine) as typeof opened.engine, {
+        query: (q: Parameters<typeof opened.engine.query>[0]) => {
+          statements.push('compile' in q ? q.compile(opened.engine.db).sql : q.sql)
+          return opened.engine.query(q)
+        },
+      })
+      const relation = { kind: 'table' as const, name: 'driver_stats' }
+      const together = await validate(readSuite({ name: 's', expectations }), { engine, relation })
+      const alone = await Promise.all(expectations.map((e) => validate(readSuite({ name: 's', expectations: [e] }), { engine: opened.engine, relation })))
+      assert.deepEqual(together.result.results.map((r) => r.success), [false, false, false, false, true])
+      assert.deepEqual(together.result.results.map((r) => r.result), alone.map((a) => a.result.results[0]!.result))
+      assert.equal(statements.filter((text) => /__asof_read/.test(text)).length, 1, statements.join('\n'))
+      assert.equal(statements.filter((text) => /\blimit\b/i.test(text)).length, 1, 'no other rows pass')
     })
 
     it('runs a row condition as its own scope, with the condition rebuilt from parameters', async () => {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  isAsofError,
+  isAsofError, type AsofError,
 } from '../../src/core/index.js'
 import {
   parseRowCondition, readSuite, resolveParameters, stringifySuite, suiteToGx0, suiteToGx1, validate, type Suite,
@@ -169,6 +169,25 @@ for (const testEngine of ENGINES) {
       assert.match(info[3]!.exception_message!, /"zero" is not a number/)
       assert.deepEqual(result.results.map((r) => r.status), ['error', 'error', 'fail', 'error', 'pass'])
       assert.equal(result.success, false)
+    })
+
+    it('catch_exceptions false: an expectation that raises fails the whole run with its error instead of a result', async () => {
+      const raising = (kwargs: Record<string, unknown>) => readSuite({ name: 's', expectations: [
+        { type: 'expect_table_row_count_to_equal', kwargs: { value: 4 } },
+        { type: 'expect_column_mean_to_be_between', kwargs: { column: 'city', min_value: 0, ...kwargs } }, // the mean of text: the metric's SQL fails
+        { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'no such column', ...kwargs } }, // fails while planning
+      ] })
+      const caught = await validate(raising({}), batch())
+      assert.deepEqual(caught.result.results.map((r) => r.status), ['pass', 'error', 'error'])
+      const explicit = await validate(raising({ catch_exceptions: true }), batch())
+      assert.deepEqual(explicit.result.results.map((r) => r.status), ['pass', 'error', 'error'])
+      await assert.rejects(validate(raising({ catch_exceptions: false }), batch()), (e: AsofError) => {
+        assert.equal(e.kind, 'bad_input')
+        assert.match(e.message, /^expectations\[(1|2)\] \(expect_column_values_to_(match_regex|not_be_null)\) raised, and catch_exceptions is false: /)
+        return true
+      })
+      const planning = readSuite({ name: 's', expectations: [{ type: 'expect_column_values_to_be_shiny', kwargs: { column: 'city', catch_exceptions: false } }] })
+      await assert.rejects(validate(planning, batch()), /expectations\[0\] \(expect_column_values_to_be_shiny\) raised, and catch_exceptions is false: unknown expectation type/)
     })
 
     it("shapes results by result format, and an expectation's own result_format overrides the run's", async () => {

@@ -1,9 +1,11 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
+import { writeDriverRepo } from '../api/helpers.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 const work = tempDir('asof-validate-cli-')
@@ -13,17 +15,18 @@ const file = (name: string, text: string) => {
   return path
 }
 
-/** Runs the real binary (async, so the file-level tests run in parallel). */
-function asof(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Runs the real binary in `repo` (async, so the file-level tests run in parallel). */
+function asofIn(repo: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
   return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, '--repo', work.dir, ...args], { env })
+    const child = spawn(process.execPath, [BIN, '--repo', repo, ...args], { env })
     let stdout = '', stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     child.on('close', (status) => done({ status, stdout, stderr }))
   })
 }
+const asof = (...args: string[]) => asofIn(work.dir, ...args)
 
 const csv = file('trips.csv', 'driver_id,"conv rate",city\n1,0.5,Berlin\n2,0.7,Paris\n3,,Berlin\n4,1.5,Rome\n')
 const jsonl = file('trips.jsonl', '{"driver_id":1,"city":"Berlin"}\n{"driver_id":2,"city":"Paris"}\n')
@@ -95,13 +98,61 @@ describe('asof validate (real CLI)', () => {
       [['validate', '--suite', passing, '--data', file('x.txt', 'a')], /--data: cannot tell the format/],
       [['validate', '--suite', passing, '--data', join(work.dir, 'nope.csv')], /--data: .*no such file/],
       [['validate', '--suite', passing], /give exactly one batch/],
-      [['validate', '--suite', passing, '--data', csv, '--result-format', 'VERBOSE'], /result_format/],
+      [['validate', '--suite', passing, '--data', csv, '--result-format', 'VERBOSE'], /--result-format/],
+      // GX's catch_exceptions: false lets the exception escape: the run fails with it, no result is printed
+      [['--json', 'validate', '--suite', file('raises.json', JSON.stringify({ name: 'r', expectations: [
+        { type: 'expect_column_values_to_not_be_null', kwargs: { column: 'no such column', catch_exceptions: false } }] })), '--data', csv],
+      /expectations\[0\] \(expect_column_values_to_not_be_null\) raised, and catch_exceptions is false: column "no such column" is not in the batch/],
     ]
     const results = await Promise.all(cases.map(([args]) => asof(...args)))
     results.forEach((r, i) => {
       assert.equal(r.status, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`)
       assert.match(r.stderr, cases[i]![1])
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.equal(r.stdout, '')
     })
+  })
+})
+
+describe('asof validate --source, and through a running asof serve (real processes)', () => {
+  const repo = tempDir('asof-validate-source-')
+  writeDriverRepo(repo.dir, Date.now())
+  // the first describe's files are gone by now, and the repo reads its own *.json as definitions
+  const suites = tempDir('asof-validate-suites-')
+  const suite = join(suites.dir, 'driver.json')
+  writeFileSync(suite, JSON.stringify({ name: 'driver', expectations: [
+    { type: 'expect_table_row_count_to_equal', kwargs: { value: 4 } },
+    { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', min_value: 0, max_value: 0.5 } },
+  ] }))
+  let server: ChildProcess | undefined
+  after(() => { server?.kill('SIGKILL'); repo.remove(); suites.remove() })
+
+  it('validates a source of the feature repo by name; an unknown name is a bad input', async () => {
+    // one at a time: each opens the repo's DuckDB file
+    const ok = await asofIn(repo.dir, '--json', 'validate', '--suite', suite, '--source', 'driver_stats_source', '--result-format', 'COMPLETE')
+    const unknown = await asofIn(repo.dir, 'validate', '--suite', suite, '--source', 'no_such_source')
+    assert.equal(ok.status, 1, ok.stderr) // conv_rate 0.75 is above 0.5
+    const result = JSON.parse(ok.stdout)
+    assert.deepEqual(result.results.map((r: { success: boolean }) => r.success), [true, false])
+    assert.deepEqual(result.results[1].result.unexpected_list, [0.75])
+    assert.equal(result.meta.batch_spec.description, 'source:driver_stats_source')
+    assert.equal(unknown.status, 2, unknown.stderr)
+    assert.match(unknown.stderr, /no_such_source.*driver_stats_source/)
+  })
+
+  it('goes through the server when `asof serve` holds the embedded database', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
+    server = spawn(process.execPath, [BIN, '--repo', repo.dir, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const [line] = (await once(server.stdout!.setEncoding('utf8'), 'data')) as [string]
+    assert.ok(JSON.parse(line.split('\n')[0]!).url)
+    // the server holds the DuckDB file: a run that opened it here would fail on the lock (exit 3)
+    const [source, query] = await Promise.all([
+      asofIn(repo.dir, '--json', 'validate', '--suite', suite, '--source', 'driver_stats_source'),
+      asofIn(repo.dir, '--json', 'validate', '--suite', suite, '--sql', 'select 1001 as x, 0.25 as conv_rate union all select 1, 0 union all select 2, 0 union all select 3, 0'),
+    ])
+    assert.equal(source.status, 1, source.stderr)
+    assert.equal(JSON.parse(source.stdout).results[1].result.unexpected_count, 1)
+    assert.equal(query.status, 0, query.stderr)
+    assert.equal(JSON.parse(query.stdout).results[0].result.observed_value, 4)
   })
 })

@@ -30,7 +30,7 @@ async function compose(dir: string, testEngine: TestEngine) {
   const checkpoints = createCheckpointService({
     store: metadata, suites: createSuiteStore(metadata), repoDir: dir, docsDir: join(dir, '.asof', 'docs'), log,
     resolveBatch: async (spec) => {
-      if (spec.type === 'feature_view') throw new Error('this test validates datasets only')
+      if (spec.type === 'feature_view' || spec.type === 'source') throw new Error('this test validates datasets only')
       return resolveStandardBatch(spec, { duckdb: engine }, dir)!
     },
   })

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { loadConfig, parseOrThrow } from '../../core/index.js'
 import type { CheckpointRun } from '../../expectations/index.js'
-import { openAsof, type Asof } from '../../asof.js'
+import type { Asof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 
 /**
@@ -70,8 +70,9 @@ function describeRun(run: CheckpointRun): string {
   return `${lines.join('\n')}\n`
 }
 
-/** Opens asof for one command and closes it after. */
+/** Opens asof for one command and closes it after (loaded here, so `suite profile` never loads it). */
 export async function withAsof<T>(global: GlobalOptions, fn: (asof: Asof) => Promise<T>): Promise<T> {
+  const { openAsof } = await import('../../asof.js')
   const asof = await openAsof(loadConfig({ repoDir: global.repo }))
   try {
     return await fn(asof)

@@ -3,8 +3,10 @@ import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
 import { DuckDbEngine, sql } from '../../engines/index.js'
-import { RESULT_FORMATS, fileFormatOf, readSuiteFile, validate, type Batch, type ValidationResult } from '../../expectations/index.js'
-import { openAsof, type Asof } from '../../asof.js'
+import {
+  RESULT_FORMATS, fileFormatOf, parseResultFormat, readSuiteFile, suiteToGx1, validate,
+  type Batch, type BatchSpec, type ResultFormat, type Suite, type ValidationResult,
+} from '../../expectations/index.js'
 import { GateFailed, globalOptions, printJson } from '../output.js'
 
 interface ValidateOptions {
@@ -19,14 +21,15 @@ interface ValidateOptions {
 /**
  * `asof validate --suite FILE (--data FILE | --source NAME | --feature-view NAME[@N] | --sql QUERY)`:
  * runs a GX suite on one batch. Exit 0 when it passes, 1 when it fails, 2 on a bad input.
- * `--data` reads the file with an in-memory DuckDB (no repo database needed); the others open asof.
+ * `--data` reads the file with an in-memory DuckDB (no repo database needed); the others open asof,
+ * or go through a running `asof serve` that holds its database.
  */
 export function register(program: Command): void {
   program.command('validate')
     .description('validate a batch against a GX expectation suite (exit 0 pass, 1 fail, 2 bad input)')
     .requiredOption('--suite <file>', 'suite JSON (GX 0.x or 1.x)')
     .option('--data <file>', 'a .csv, .parquet, .json (array of records) or .jsonl file')
-    .option('--source <name>', 'a registered data source')
+    .option('--source <name>', 'a data source defined in the feature repo')
     .option('--feature-view <name[@version]>', 'a feature view (its current version, or @N)')
     .option('--sql <query>', 'a SELECT on the offline engine (PostgreSQL in server mode, else DuckDB)')
     .option('--result-format <format>', `${RESULT_FORMATS.join(' | ')} (default SUMMARY)`)
@@ -37,49 +40,56 @@ export function register(program: Command): void {
         throw Errors.badInput('validate', 'give exactly one batch: --data FILE, --source NAME, --feature-view NAME[@N] or --sql QUERY')
       }
       const suite = readSuiteFile(resolve(opts.suite))
-      const result = await withBatch(opts, global.repo, (batch) =>
-        validate(suite, batch, { resultFormat: opts.resultFormat?.toUpperCase() ?? 'SUMMARY' }).then((o) => o.result))
+      const resultFormat = parseResultFormat(opts.resultFormat?.toUpperCase() ?? 'SUMMARY', '--result-format')
+      const result = opts.data !== undefined
+        ? await validateFile(suite, opts.data, resultFormat)
+        : await validateInRepo(suite, batchSpecOf(opts), resultFormat, global.repo)
       if (global.json) printJson(result)
       else process.stdout.write(summarize(result))
       if (!result.success) throw new GateFailed()
     })
 }
 
-async function withBatch<T>(opts: ValidateOptions, repoDir: string | undefined, fn: (batch: Batch) => Promise<T>): Promise<T> {
-  if (opts.data !== undefined) {
-    const path = resolve(opts.data)
-    const format = fileFormatOf(path, '--data')
-    if (!existsSync(path)) throw Errors.badInput('--data', `${opts.data}: no such file`)
-    const engine = await DuckDbEngine.open({ path: ':memory:' })
-    try {
-      if (format === 'parquet') return await fn({ engine, relation: { kind: 'file', path, format }, description: opts.data })
+/** `--data` reads the file with an in-memory DuckDB: no repo database, so no lock to share with a server. */
+async function validateFile(suite: Suite, data: string, resultFormat: ResultFormat): Promise<ValidationResult> {
+  const path = resolve(data)
+  const format = fileFormatOf(path, '--data')
+  if (!existsSync(path)) throw Errors.badInput('--data', `${data}: no such file`)
+  const engine = await DuckDbEngine.open({ path: ':memory:' })
+  try {
+    let batch: Batch = { engine, relation: { kind: 'file', path, format }, description: data }
+    if (format !== 'parquet') {
       // Text formats are parsed once into a table named after the file: a suite reads its batch in
       // more than one statement (the aggregate scan, GROUP BYs, unexpected rows), and parsing CSV is
       // most of the cost. The shown unexpected-rows queries then name that table.
       const table = basename(path, extname(path))
-      await engine.execute(sql`create table ${sql.id(table)} as select * from ${engine.from({ kind: 'file', path, format })}`)
-      return await fn({ engine, relation: { kind: 'table', name: table }, description: opts.data })
-    } finally {
-      await engine.close()
+      await engine.execute(sql`create table ${sql.id(table)} as select * from ${engine.from(batch.relation)}`)
+      batch = { ...batch, relation: { kind: 'table', name: table } }
     }
-  }
-  const asof = await openAsof(loadConfig({ repoDir }))
-  try {
-    return await fn(await asofBatch(asof, opts))
+    return (await validate(suite, batch, { resultFormat })).result
   } finally {
-    await asof.close()
+    await engine.close()
   }
 }
 
-/** --sql and --feature-view resolve like checkpoint batches (same engines, same history keys). */
-async function asofBatch(asof: Asof, opts: ValidateOptions): Promise<Batch> {
-  if (opts.sql !== undefined) return asof.resolveBatch({ type: 'query', sql: opts.sql })
-  if (opts.featureView !== undefined) {
-    const m = /^([^@]+)(?:@(\d+))?$/.exec(opts.featureView)
-    if (!m) throw Errors.badInput('--feature-view', `${JSON.stringify(opts.featureView)} is not NAME or NAME@VERSION`)
-    return asof.resolveBatch({ type: 'feature_view', name: m[1]!, ...(m[2] === undefined ? {} : { version: Number(m[2]) }) })
-  }
-  throw Errors.badInput('--source', 'validating a data source by name is not available yet; use --feature-view NAME[@N] or --data FILE')
+/**
+ * --source, --feature-view and --sql resolve like checkpoint batches (same engines, same history
+ * keys). When `asof serve` holds the embedded database, the validation runs there (POST /api/v1/validate).
+ */
+async function validateInRepo(suite: Suite, spec: BatchSpec, resultFormat: ResultFormat, repoDir: string | undefined): Promise<ValidationResult> {
+  // Loaded only here: `--data` needs neither the feature store nor the API client.
+  const { withAsofOrServer } = await import('../server-client.js')
+  return withAsofOrServer(loadConfig({ repoDir }),
+    async (asof) => (await asof.expectations.validate(suite, await asof.resolveBatch(spec), { resultFormat })).result,
+    (client) => client.request<ValidationResult>('POST', '/api/v1/validate', { suite: suiteToGx1(suite), batch: spec, result_format: resultFormat }))
+}
+
+function batchSpecOf(opts: ValidateOptions): BatchSpec {
+  if (opts.sql !== undefined) return { type: 'query', sql: opts.sql }
+  if (opts.source !== undefined) return { type: 'source', name: opts.source }
+  const m = /^([^@]+)(?:@(\d+))?$/.exec(opts.featureView!)
+  if (!m) throw Errors.badInput('--feature-view', `${JSON.stringify(opts.featureView)} is not NAME or NAME@VERSION`)
+  return { type: 'feature_view', name: m[1]!, ...(m[2] === undefined ? {} : { version: Number(m[2]) }) }
 }
 
 function summarize(result: ValidationResult): string {

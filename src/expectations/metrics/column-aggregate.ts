@@ -14,8 +14,9 @@ export function columnAggregate(
   expr: (c: RawBuilder<unknown>, ctx: MetricContext) => RawBuilder<unknown>,
   normalize: (raw: unknown) => unknown = (v) => v,
   extraArgs: Record<string, unknown> = {},
+  sorts = false,
 ): AggregateMetric {
-  return { shape: 'aggregate', name, args: { column, ...extraArgs }, sql: (ctx) => expr(col(column), ctx), normalize }
+  return { shape: 'aggregate', name, args: { column, ...extraArgs }, sql: (ctx) => expr(col(column), ctx), normalize, ...(sorts ? { sorts } : {}) }
 }
 
 /** A timestamp/date/number value as JSON: numbers stay numbers, others as engines return them. */
@@ -30,7 +31,7 @@ export const columnMean = (column: string) => columnAggregate('column.mean', col
 /** Sample standard deviation (n − 1), as GX and pandas compute it. */
 export const columnStdev = (column: string) => columnAggregate('column.standard_deviation', column, (c) => sql`stddev_samp(${c})`, toNumber)
 export const columnNonNullCount = (column: string) => columnAggregate('column.non_null_count', column, (c) => sql`count(${c})`, Number)
-export const columnDistinctCount = (column: string) => columnAggregate('column.distinct_values.count', column, (c) => sql`count(distinct ${c})`, Number)
+export const columnDistinctCount = (column: string) => columnAggregate('column.distinct_values.count', column, (c) => sql`count(distinct ${c})`, Number, {}, true)
 
 /** Discrete quantiles (values of the column, as GX computes them on SQL engines). */
 export function columnQuantiles(column: string, quantiles: readonly number[]): AggregateMetric {
@@ -39,7 +40,7 @@ export function columnQuantiles(column: string, quantiles: readonly number[]): A
     const qs = sql.join(quantiles.map((q) => sql`cast(${q} as double precision)`))
     if (ctx.engine === 'duckdb') return sql`quantile_disc(${c}, [${qs}])`
     return sql`percentile_disc(array[${qs}]) within group (order by ${c})`
-  }, (v) => (Array.isArray(v) ? v.map(toNumber) : v === null ? null : [toNumber(v)]), { quantiles })
+  }, (v) => (Array.isArray(v) ? v.map(toNumber) : v === null ? null : [toNumber(v)]), { quantiles }, true)
 }
 
 /** The median, through the same quantile machinery. */
@@ -47,7 +48,7 @@ export function columnMedian(column: string): AggregateMetric {
   return columnAggregate('column.median', column, (c, ctx) => {
     if (ctx.engine === 'duckdb') return sql`quantile_cont(${c}, 0.5)`
     return sql`percentile_cont(0.5) within group (order by ${c})`
-  }, toNumber)
+  }, toNumber, {}, true)
 }
 
 /** The distinct non-null values, sorted (a list aggregate: DuckDB `list`, PostgreSQL `array_agg`). */
@@ -55,7 +56,7 @@ export function columnDistinctValues(column: string): AggregateMetric {
   return columnAggregate('column.distinct_values', column, (c, ctx) => {
     if (ctx.engine === 'duckdb') return sql`list(distinct ${c} order by ${c}) filter (where ${c} is not null)`
     return sql`array_agg(distinct ${c} order by ${c}) filter (where ${c} is not null)`
-  }, (v) => (Array.isArray(v) ? v.map(scalar) : []))
+  }, (v) => (Array.isArray(v) ? v.map(scalar) : []), {}, true)
 }
 
 /** One distinct value and how many rows hold it. */

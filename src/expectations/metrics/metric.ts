@@ -46,6 +46,11 @@ export interface AggregateMetric extends MetricBase {
   sql(ctx: MetricContext): RawBuilder<unknown>
   readonly derived?: readonly DerivedColumn[]
   normalize?(raw: unknown): unknown
+  /**
+   * Sorts the whole column (an ordered-set aggregate, a DISTINCT): on PostgreSQL such aggregates
+   * have no partial form, so one of them in a SELECT keeps every other aggregate off parallel workers.
+   */
+  readonly sorts?: boolean
 }
 
 /** A metric that needs its own query (a GROUP BY, another table): one extra scan. */

@@ -1,3 +1,0 @@
-import { runCli } from './program.js'
-
-process.exitCode = await runCli(process.argv)
