@@ -65,16 +65,10 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program
 }
 
-export interface RunOptions {
-  /** Called once the command's modules are loaded, before it runs (bin/asof.js registers tsx here). */
-  beforeRun?: () => Promise<void>
-}
-
 /** Runs the CLI and returns the exit code. */
-export async function runCli(argv: string[], options: RunOptions = {}): Promise<number> {
+export async function runCli(argv: string[]): Promise<number> {
   const program = await buildProgram(argv)
   try {
-    await options.beforeRun?.()
     await program.parseAsync(argv)
     return 0
   } catch (e) {

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url'
-import { promises as fs } from 'node:fs'
-import path from 'node:path'
-import { FileMigrationProvider, Migrator, type Kysely } from 'kysely'
+import { Migrator, type Kysely } from 'kysely'
+import { MIGRATIONS } from '../../migrations/index.js'
 import { AsofError } from '../core/index.js'
 import type { Engine, PostgresEngine } from '../engines/index.js'
 import type { MetadataSchema } from './schema.js'
@@ -16,14 +14,12 @@ export interface MetadataStore {
   transaction<T>(fn: (tx: Kysely<MetadataSchema>) => Promise<T>): Promise<T>
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
-
 /** Brings the schema up to date (PostgreSQL: under kysely's advisory lock) and returns the store. */
 export async function openMetadataStore(engine: Engine): Promise<MetadataStore> {
   const db = engine.db as Kysely<MetadataSchema>
   const migrator = new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder: MIGRATIONS_DIR }),
+    provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'asof_migration',
     migrationLockTableName: 'asof_migration_lock',
     // kysely looks its own tables up by name across schemas; pin them to the engine's schema so
