@@ -8,10 +8,10 @@ import type { SourceDefinition } from '../definitions/source.js'
 import { getObjectVersion } from '../registry/versions.js'
 import { prepareEntities, type EntitySource } from './entity-rows.js'
 import { outputFormatOf, writeArrowFile, writeJsonFile } from './output-file.js'
-import { renderPitDuckDb } from './pit-duckdb.js'
+import { asofKeys, renderPitDuckDb } from './pit-duckdb.js'
 import { renderPitPostgres } from './pit-postgres.js'
 import type { PitRenderer } from './pit-sql.js'
-import { planRetrieval, requestedViews, type HistoricalRequest, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
+import { planRetrieval, requestedViews, type HistoricalRequest, type PlannedView, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
 
 /** A historical request together with its entity rows. */
 export interface RetrievalRequest extends HistoricalRequest {
@@ -27,8 +27,6 @@ export interface RetrievalContext {
   /** The engine that reads `kind: postgres` sources (opened on first use). */
   postgres(forSource: string): Promise<Engine>
 }
-
-const RENDERERS: Record<EngineKind, PitRenderer> = { duckdb: renderPitDuckDb, postgres: renderPitPostgres }
 
 /** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
@@ -122,7 +120,10 @@ async function withRetrievalQuery<T>(
       service: () => service!,
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
-    const query = RENDERERS[engine.kind](plan, entities.input, (v) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation))
+    const sourceFrom = (v: PlannedView) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation)
+    const query = engine.kind === 'duckdb'
+      ? renderPitDuckDb(plan, entities.input, sourceFrom, await asofKeys(engine, plan, sourceFrom))
+      : renderPitPostgres(plan, entities.input, sourceFrom)
     return await run(engine, query, plan)
   } finally {
     await entities.release()

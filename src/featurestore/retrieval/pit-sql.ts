@@ -17,7 +17,6 @@ export type PitRenderer = (plan: RetrievalPlan, entities: EntityInput, sourceFro
 
 export const E = sql.id('e')
 export const ROW = '__asof_row'
-export const TS = '__asof_ts'
 
 /** `with __asof_entities as (…)`: the entity columns (timestamp normalized to timestamptz) and a row number. */
 export function entitiesCte(plan: RetrievalPlan, entities: EntityInput): RawBuilder<unknown> {
