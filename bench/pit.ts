@@ -6,7 +6,7 @@
  *    a hand-written DuckDB `ASOF LEFT JOIN` (with the same 2-day ttl) writing the same file, in the
  *    same process (target ≤ 1.3×). The data's (driver_id, event_timestamp) pairs are unique, so the
  *    plain ASOF join is correct here; asof also breaks ties by the created timestamp (its time
- *    includes the scan that chooses the tie-break key, see pit-duckdb.ts).
+ *    includes choosing the tie-break key, see pit-duckdb.ts).
  * 2. With ASOF_BENCH_PG_URL (or ASOF_TEST_PG_URL): the same retrieval with the feature table in
  *    PostgreSQL (pushed down), as a ratio to a hand-written `LEFT JOIN LATERAL … LIMIT 1` over an
  *    index on (driver_id, event_timestamp) with the entity rows already in a table. asof's time

@@ -21,19 +21,18 @@ const view = (createdColumn?: string): PlannedView => ({
 const plan = (v: PlannedView): RetrievalPlan => ({ views: [v], entityColumns: [], entityTimestampColumn: 'ts', outputColumns: [] })
 
 describe('duckdb: ASOF key choice', () => {
-  const cases: [string, string[], string][] = [
-    ['whole seconds pack', ["'2024-01-01 00:00:00+00'", "'2024-01-01 00:00:05+00'"], 'packed'],
-    ['microseconds over a year do not fit', ["'2024-01-01 00:00:00.000001+00'", "'2025-01-01 00:00:00+00'"], 'struct'],
-    ['an infinite timestamp takes the struct', ["'2024-01-01 00:00:00+00'", "'-infinity'"], 'struct'],
+  const cases: [string, [string, string | null][], string][] = [
+    ['whole seconds pack', [['2024-01-01 00:00:00+00', '2024-01-01 00:00:05+00'], ['2025-01-01 00:00:00+00', null]], 'packed'],
+    ['microseconds over a year do not fit', [['2024-01-01 00:00:00.000001+00', '2024-01-01 00:00:00.000001+00'], ['2025-01-01 00:00:00+00', '2025-01-01 00:00:00+00']], 'struct'],
+    ['an infinite timestamp takes the struct', [['2024-01-01 00:00:00+00', '2024-01-01 00:00:00+00'], ['-infinity', '2024-01-01 00:00:00+00']], 'struct'],
+    ['no rows need no tie-break', [], 'timestamp'],
   ]
-  for (const [name, timestamps, kind] of cases) {
+  for (const [name, rows, kind] of cases) {
     it(name, async () => {
       const { engine, dispose } = await openTestDuckDb()
       try {
         await engine.execute(sql`create table t (k bigint, ts timestamptz, created timestamptz)`)
-        for (const ts of timestamps) {
-          await engine.execute(sql`insert into t values (1, cast(${sql.raw(ts)} as timestamptz), cast('2024-06-01 00:00:00.000003+00' as timestamptz))`)
-        }
+        for (const [ts, created] of rows) await engine.execute(sql`insert into t values (1, cast(${ts} as timestamptz), cast(${created} as timestamptz))`)
         const keys = await asofKeys(engine, plan(view('created')), () => sql`t`)
         assert.equal(keys[0]!.kind, kind)
         assert.deepEqual(await asofKeys(engine, plan(view()), () => sql`t`), [{ kind: 'timestamp' }])
@@ -42,6 +41,25 @@ describe('duckdb: ASOF key choice', () => {
       }
     })
   }
+})
+
+describe('duckdb: a packed key meeting a row it does not cover', () => {
+  it('reruns the retrieval with the struct key and answers correctly', async () => {
+    // The first rows are whole seconds, so the key is packed by the second; the last row is not.
+    const rows: Record<string, unknown>[] = Array.from({ length: 3000 }, (_, i) => ({ k: 1, ts: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), created: null, a: i }))
+    rows.push({ k: 1, ts: '2024-01-01T00:00:00.000001Z', created: '2024-01-01T00:00:00Z', a: -1 }, { k: 1, ts: '2024-01-01T00:00:00.000001Z', created: null, a: -2 })
+    const fixture: ViewFixture = { name: 'v', entities: ['k'], timestamp_field: 'ts', created_timestamp_column: 'created', features: ['a'], rows, types: { a: 'int64', created: 'timestamp' } }
+    const world = await buildPitWorld(ENGINES[0]!, [fixture])
+    try {
+      const key = (await asofKeys(world.engine, plan(view('created')), () => sql`src_v`))[0]!
+      assert.equal(key.kind, 'packed')
+      const probes = ['2024-01-01T00:00:00Z', '2024-01-01T00:00:00.000001Z', '2024-01-01T00:00:01Z']
+      const result = await world.store.historical({ features: ['v:a'], timestampColumn: 'ts', entities: { kind: 'rows', rows: probes.map((ts) => ({ k: 1, ts })) } })
+      assert.deepEqual(result.rows.map((r) => r.a), [0, -1, 1])
+    } finally {
+      await world.dispose()
+    }
+  })
 })
 
 describe('duckdb: packed ASOF key at the edges', () => {

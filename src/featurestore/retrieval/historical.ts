@@ -8,7 +8,7 @@ import type { SourceDefinition } from '../definitions/source.js'
 import { getObjectVersion } from '../registry/versions.js'
 import { prepareEntities, type EntitySource } from './entity-rows.js'
 import { outputFormatOf, writeArrowFile, writeJsonFile } from './output-file.js'
-import { asofKeys, renderPitDuckDb } from './pit-duckdb.js'
+import { asofKeys, isPackingRejected, renderPitDuckDb, unpackedKeys } from './pit-duckdb.js'
 import { renderPitPostgres } from './pit-postgres.js'
 import type { PitRenderer } from './pit-sql.js'
 import { planRetrieval, requestedViews, type HistoricalRequest, type PlannedView, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
@@ -121,10 +121,14 @@ async function withRetrievalQuery<T>(
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
     const sourceFrom = (v: PlannedView) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation)
-    const query = engine.kind === 'duckdb'
-      ? renderPitDuckDb(plan, entities.input, sourceFrom, await asofKeys(engine, plan, sourceFrom))
-      : renderPitPostgres(plan, entities.input, sourceFrom)
-    return await run(engine, query, plan)
+    if (engine.kind !== 'duckdb') return await run(engine, renderPitPostgres(plan, entities.input, sourceFrom), plan)
+    const keys = await asofKeys(engine, plan, sourceFrom)
+    try {
+      return await run(engine, renderPitDuckDb(plan, entities.input, sourceFrom, keys), plan)
+    } catch (e) {
+      if (!isPackingRejected(e)) throw e
+      return await run(engine, renderPitDuckDb(plan, entities.input, sourceFrom, unpackedKeys(keys)), plan)
+    }
   } finally {
     await entities.release()
   }
