@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../src/core/index.js'
-import { DuckDbEngine, PostgresEngine, sql, type Engine } from '../src/engines/index.js'
+import { DuckDbEngine, PostgresEngine, copyDuckDbToPostgres, sql } from '../src/engines/index.js'
 import { openMetadataStore } from '../src/metadata/index.js'
 import { createExampleRepo, createFeatureStore, type FeatureStore } from '../src/featurestore/index.js'
 
@@ -154,16 +154,11 @@ feature_views:
   }
 }
 
-/** Copies a Parquet file into a new PostgreSQL table through JavaScript, in batches. */
-async function copyParquetToPostgres(duckdb: Engine, pg: Engine, path: string, table: string): Promise<void> {
+/** Copies a Parquet file into a new PostgreSQL table by COPY. */
+async function copyParquetToPostgres(duckdb: DuckDbEngine, pg: PostgresEngine, path: string, table: string): Promise<void> {
   const columns = await duckdb.describe({ kind: 'file', path, format: 'parquet' })
   await pg.createTable(table, columns)
-  const batch = 200_000
-  for (let offset = 0; ; offset += batch) {
-    const rows = await duckdb.query(sql`select * from read_parquet(${path}) limit ${batch} offset ${offset}`)
-    if (rows.length === 0) break
-    await pg.insertRows(table, columns, rows.map((r) => columns.map((c) => r[c.name] ?? null)))
-  }
+  await copyDuckDbToPostgres(duckdb, sql`select * from read_parquet(${path})`, pg, table, columns)
 }
 
 console.log(`bench:pit on ${process.platform}/${process.arch}, node ${process.version}`)

@@ -11,7 +11,7 @@ import {
  * sees the same expression in every feature's CASE and computes it once (bound parameters are
  * each distinct, and the ttl check took ~1 s of CPU per 1M rows that way).
  */
-const int = (n: bigint | number) => sql.raw(`(${BigInt(n).toString()})`)
+const int = (n: bigint | number) => sql`(${sql.lit(BigInt(n))})`
 
 const ttlMicros = (seconds: number) => int(Math.round(seconds * 1e6))
 const ttlLowerBound = (ts: RawBuilder<unknown>, seconds: number) => sql`${ts} - to_microseconds(${ttlMicros(seconds)})`
