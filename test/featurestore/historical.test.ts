@@ -83,6 +83,22 @@ for (const testEngine of ENGINES) {
       }
     })
 
+    it('casts features to their declared dtype', async () => {
+      const typed: ViewFixture = {
+        name: 'typed', entities: ['driver_id'], timestamp_field: 'ts', features: ['trips', 'rate', 'flag'],
+        rows: [{ driver_id: 1, ts: '2024-01-01T00:00:00Z', trips: 3, rate: 0.5, flag: 1 }],
+        types: { trips: 'int32', rate: 'float64', flag: 'int32' }, dtypes: { trips: 'int64', rate: 'float32', flag: 'bool' },
+      }
+      const world = await buildPitWorld(testEngine, [typed])
+      try {
+        const result = await world.store.historical({ features: ['typed:trips', 'typed:rate', 'typed:flag'], entities: rows([{ driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }]) })
+        assert.deepEqual(result.columns.slice(2).map((c) => [c.name, c.type]), [['trips', 'int64'], ['rate', 'float32'], ['flag', 'bool']])
+        assert.deepEqual([result.rows[0]!.trips, result.rows[0]!.rate, result.rows[0]!.flag], [3, 0.5, true])
+      } finally {
+        await world.dispose()
+      }
+    })
+
     it('rejects bad requests with one bad-input message naming the problem', async () => {
       const world = await buildPitWorld(testEngine, [drivers])
       const entity = { driver_id: 1, event_timestamp: '2024-01-02T00:00:00Z' }

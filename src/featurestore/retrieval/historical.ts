@@ -121,13 +121,14 @@ async function withRetrievalQuery<T>(
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
     const sourceFrom = (v: PlannedView) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation)
-    if (engine.kind !== 'duckdb') return await run(engine, renderPitPostgres(plan, entities.input, sourceFrom), plan)
+    const target = { sourceFrom, cast: engine.cast.bind(engine) }
+    if (engine.kind !== 'duckdb') return await run(engine, renderPitPostgres(plan, entities.input, target), plan)
     const keys = await asofKeys(engine, plan, sourceFrom)
     try {
-      return await run(engine, renderPitDuckDb(plan, entities.input, sourceFrom, keys), plan)
+      return await run(engine, renderPitDuckDb(plan, entities.input, target, keys), plan)
     } catch (e) {
       if (!isPackingRejected(e)) throw e
-      return await run(engine, renderPitDuckDb(plan, entities.input, sourceFrom, unpackedKeys(keys)), plan)
+      return await run(engine, renderPitDuckDb(plan, entities.input, target, unpackedKeys(keys)), plan)
     }
   } finally {
     await entities.release()

@@ -3,7 +3,7 @@ import type { Engine } from '../../engines/index.js'
 import type { PlannedView, RetrievalPlan } from './retrieval-plan.js'
 import {
   E, ROW, entitiesCte, entityTs, joinedFeature, keyAlias, keyConditions, lateralJoin, outputList, sourceFeatures,
-  sourceFilter, sourceTs, viewAlias, type EntityInput,
+  sourceFilter, sourceTs, viewAlias, type EntityInput, type PitTarget,
 } from './pit-sql.js'
 
 /**
@@ -145,7 +145,8 @@ function keyExpressions(view: PlannedView, key: AsofKey, probeTs: RawBuilder<unk
  *   and case when "e"."event_timestamp" >= make_timestamp($7) then (epoch_us(least("e"."event_timestamp", make_timestamp($8))) - $9) // $10 * $11 + $12 else -1 end >= "__asof_v0"."__asof_key"
  * ```
  */
-export function renderPitDuckDb(plan: RetrievalPlan, entities: EntityInput, sourceFrom: (view: PlannedView) => RawBuilder<unknown>, keys: readonly AsofKey[]): RawBuilder<unknown> {
+export function renderPitDuckDb(plan: RetrievalPlan, entities: EntityInput, target: PitTarget, keys: readonly AsofKey[]): RawBuilder<unknown> {
+  const { sourceFrom } = target
   const exprs = plan.views.map((v, i) => keyExpressions(v, keys[i]!, entityTs(plan), sql`${sql.id(viewAlias(i))}.${sql.id(KEY)}`))
   const joins = plan.views.map((v, i) =>
     v.filterByCreated ? lateralJoin(plan, v, i, sourceFrom(v), ttlLowerBound) : asofJoin(v, i, sourceFrom(v), exprs[i]!))
@@ -154,7 +155,7 @@ export function renderPitDuckDb(plan: RetrievalPlan, entities: EntityInput, sour
     return sql`case when ${exprs[i]!.withinTtl(v.ttlSeconds)} then ${joinedFeature(i, j)} end`
   }
   return sql`${entitiesCte(plan, entities)}
-select ${outputList(plan, feature)}
+select ${outputList(plan, target, feature)}
 from __asof_entities as ${E} ${sql.join(joins, sql` `)}
 order by ${E}.${sql.id(ROW)}`
 }
