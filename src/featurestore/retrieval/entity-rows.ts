@@ -5,10 +5,14 @@ import { Errors, newId, normalizeTimestamp } from '../../core/index.js'
 import { PostgresEngine, copyDuckDbToPostgres, type Column, type ColumnSpec, type ColumnType, type DuckDbEngine, type Engine, type Relation, type Row } from '../../engines/index.js'
 import type { EntityInput } from './pit-sql.js'
 
-/** Entity rows: a file (.csv, .parquet, .json array of objects) or rows given inline (the API). */
+/**
+ * Entity rows: a file (.csv, .parquet, .json array of objects), rows given inline (the API), or a
+ * user's SELECT run as written on the engine that runs the join (`--entity-query`).
+ */
 export type EntitySource =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'rows'; readonly rows: readonly Record<string, unknown>[] }
+  | { readonly kind: 'query'; readonly sql: string }
 
 /** Entity rows made readable on the engine that runs the join. */
 export interface PreparedEntities {
@@ -34,7 +38,11 @@ const CSV_ROUND_TRIP = new Set<ColumnType>(['bool', 'int32', 'int64', 'float32',
  * never matches the number 1.
  */
 export async function prepareEntities(source: EntitySource, engine: Engine, duckdb: DuckDbEngine, timestampColumn: string): Promise<PreparedEntities> {
-  const where = source.kind === 'file' ? source.path : 'entity rows'
+  const where = source.kind === 'file' ? source.path : source.kind === 'query' ? '--entity-query' : 'entity rows'
+  if (source.kind === 'query') {
+    const relation: Relation = { kind: 'user_sql', text: source.sql }
+    return { input: { from: engine.from(relation) }, columns: await describeQuery(engine, relation), where, release: async () => {} }
+  }
   if (source.kind === 'file') {
     const format = entityFileFormat(source.path)
     if (format !== 'json') {
@@ -49,6 +57,15 @@ export async function prepareEntities(source: EntitySource, engine: Engine, duck
     return loadRows(engine, inferColumns(rows, where), normalizeRows(rows, timestampColumn, where), where)
   }
   return loadRows(engine, inferColumns(source.rows, where), normalizeRows(source.rows, timestampColumn, where), where)
+}
+
+/** The query's columns; a query the engine rejects is a bad input naming the flag. */
+async function describeQuery(engine: Engine, relation: Relation): Promise<Column[]> {
+  try {
+    return await engine.describe(relation)
+  } catch (e) {
+    throw Errors.badInput('--entity-query', `the ${engine.kind} engine cannot run it: ${(e as Error).message}`)
+  }
 }
 
 function entityFileFormat(path: string): 'csv' | 'parquet' | 'json' {

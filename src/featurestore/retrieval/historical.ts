@@ -72,7 +72,8 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
   })
 }
 
-function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
+/** DuckDB's COPY of a dataset to Parquet, or to CSV with a header and ISO-8601 UTC timestamps. */
+export function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
   return format === 'parquet'
     ? sql`copy (${query}) to ${path} (format parquet)`
     : sql`copy (${query}) to ${path} (format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')`
