@@ -11,7 +11,17 @@ export class ServerClient {
 
   /** Sends a JSON request; a problem+json answer becomes the AsofError it described. */
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const text = await (await this.send(method, path, body, 'application/json')).text()
+    return (text ? JSON.parse(text) : undefined) as T
+  }
+
+  /** Sends a JSON request and returns the answer's bytes (a dataset in the `accept` format). */
+  async download(path: string, body: unknown, accept: string): Promise<Buffer> {
+    return Buffer.from(await (await this.send('POST', path, body, accept)).arrayBuffer())
+  }
+
+  private async send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { accept }
     if (body !== undefined) headers['content-type'] = 'application/json'
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`
     let response: Response
@@ -20,16 +30,14 @@ export class ServerClient {
     } catch (e) {
       throw new AsofError('ASOF_SERVER_UNREACHABLE', 'busy', `cannot reach the asof server at ${this.url}: ${(e as Error).message}`, undefined, { cause: e })
     }
+    if (response.ok) return response
     const text = await response.text()
-    if (!response.ok) {
-      let problem: { code?: string; detail?: string; field?: string } = {}
-      try { problem = JSON.parse(text) } catch { /* not a problem document: report the status */ }
-      const hint = response.status === 401 ? ' (set ASOF_API_KEY to a key made with `asof keys create`)' : ''
-      throw new AsofError(problem.code ?? `HTTP_${response.status}`, kindForStatus(response.status),
-        `server ${this.url}: ${problem.detail ?? `${response.status} ${response.statusText}`}${hint}`,
-        problem.field ? { field: problem.field } : undefined)
-    }
-    return (text ? JSON.parse(text) : undefined) as T
+    let problem: { code?: string; detail?: string; field?: string } = {}
+    try { problem = JSON.parse(text) } catch { /* not a problem document: report the status */ }
+    const hint = response.status === 401 ? ' (set ASOF_API_KEY to a key made with `asof keys create`)' : ''
+    throw new AsofError(problem.code ?? `HTTP_${response.status}`, kindForStatus(response.status),
+      `server ${this.url}: ${problem.detail ?? `${response.status} ${response.statusText}`}${hint}`,
+      problem.field ? { field: problem.field } : undefined)
   }
 }
 

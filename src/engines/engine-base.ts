@@ -32,6 +32,10 @@ export abstract class EngineBase implements Engine {
     return this.sqlTypes[spec.type]
   }
 
+  cast(expr: RawBuilder<unknown>, spec: ColumnSpec): RawBuilder<unknown> {
+    return sql`cast(${expr} as ${sql.raw(this.sqlType(spec))})`
+  }
+
   async createTable(name: string, columns: readonly ColumnSpec[], options: { replace?: boolean; temporary?: boolean } = {}): Promise<void> {
     if (options.replace) await this.execute(sql`drop table if exists ${sql.id(name)}`)
     const defs = sql.join(columns.map((c) => sql`${sql.id(c.name)} ${sql.raw(this.sqlType(c))}`))
@@ -40,7 +44,7 @@ export abstract class EngineBase implements Engine {
 
   /** `cast($n as <type>)`: a bound value typed for the column it fills. */
   protected typedParam(value: unknown, spec: ColumnSpec): RawBuilder<unknown> {
-    return sql`cast(${value} as ${sql.raw(this.sqlType(spec))})`
+    return this.cast(sql`${value}`, spec)
   }
 
   protected compile(q: Query): CompiledQuery {

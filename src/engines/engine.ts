@@ -75,5 +75,7 @@ export interface Engine {
   insertRows(name: string, columns: readonly ColumnSpec[], rows: readonly Value[][]): Promise<number>
   /** The engine's SQL type for a logical column type. */
   sqlType(spec: ColumnSpec): string
+  /** `cast(expr as <the engine's type for spec>)`. */
+  cast(expr: RawBuilder<unknown>, spec: ColumnSpec): RawBuilder<unknown>
   close(): Promise<void>
 }

@@ -101,7 +101,7 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
     plan: () => planRepo(deps.metadata.db, repo()),
     apply: async () => {
       const plan = await applyRepo(deps.metadata, repo())
-      deps.log.info({ project, changes: plan.writes.map((w) => `${w.kind} ${w.name}@${w.version}`) }, 'applied feature repo')
+      deps.log.info({ project, changes: plan.writes.map((w) => `${w.kind} ${w.name}@${w.version}`), annotated: plan.updates.map((u) => `${u.kind} ${u.name}`), deleted: plan.deletes.map((d) => `${d.kind} ${d.name}`) }, 'applied feature repo')
       return plan
     },
     listObjects: async (kind) => (await registryRepo.listObjects(deps.metadata.db, project, kind)).map(summary),

@@ -7,12 +7,15 @@ import { tableFromIPC } from 'apache-arrow'
 import { DuckDbEngine, sql } from '../../src/engines/index.js'
 import { createExampleRepo } from '../../src/featurestore/index.js'
 import { tempDir } from '../helpers/engines.js'
+import { startServe } from '../helpers/serve.js'
 
 /** `asof plan`, `apply`, `versions` and `historical` as a user runs them: the real binary in a child process. */
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 
+const ENV = { ...process.env, ASOF_DATABASE_URL: '' }
+
 function asof(repo: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, '--repo', repo, ...args], { encoding: 'utf8', env: { ...process.env, ASOF_DATABASE_URL: '' } })
+  const r = spawnSync(process.execPath, [BIN, '--repo', repo, ...args], { encoding: 'utf8', env: ENV })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -99,6 +102,43 @@ describe('asof plan / apply / versions / historical', () => {
     assert.equal(rows[0]!.event_timestamp, '2024-01-03T10:00:00.123456Z')
     assert.equal(typeof rows[0]!.conv_rate, 'number')
     assert.deepEqual(rows[1], { driver_id: null, event_timestamp: '2024-01-03T10:00:00Z', conv_rate: null })
+  })
+
+  it('takes entity rows from --entity-query, run as a query on the offline engine', () => {
+    const fromFile = join(t.dir, 'from-file.json')
+    const fromQuery = join(t.dir, 'from-query.json')
+    const features = ['--features', 'driver_hourly_stats@1:conv_rate']
+    assert.equal(asof(repo, 'historical', '--entities', entitiesCsv, ...features, '--output', fromFile).code, 0)
+    const r = asof(repo, 'historical', '--entity-query', `select * from read_csv('${entitiesCsv}')`, ...features, '--output', fromQuery)
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(JSON.parse(readFileSync(fromQuery, 'utf8')), JSON.parse(readFileSync(fromFile, 'utf8')))
+    const bad = asof(repo, 'historical', '--entity-query', 'select 1; drop table x', ...features, '--output', fromQuery)
+    assert.equal(bad.code, 2, bad.stderr)
+    assert.match(bad.stderr, /--entity-query/)
+  })
+
+  it('retrieves through a running `asof serve` that holds the database, in every output format', async () => {
+    const server = await startServe(repo, ENV)
+    try {
+      const features = ['--features', 'driver_hourly_stats@1:conv_rate,driver_hourly_stats@1:avg_daily_trips']
+      const local = JSON.parse(readFileSync(join(t.dir, 'out.json'), 'utf8')) as Record<string, unknown>[]
+      for (const ext of ['json', 'parquet', 'csv', 'arrow']) {
+        const path = join(t.dir, `remote.${ext}`)
+        const r = asof(repo, '--json', 'historical', '--entities', entitiesCsv, ...features, '--full-feature-names', '--output', path)
+        assert.equal(r.code, 0, `${ext}: ${r.stderr}`)
+        assert.deepEqual([JSON.parse(r.stdout).rows, JSON.parse(r.stdout).columns.length], [50, 5], ext)
+      }
+      assert.deepEqual(JSON.parse(readFileSync(join(t.dir, 'remote.json'), 'utf8')), local)
+      assert.equal(readFileSync(join(t.dir, 'remote.csv'), 'utf8'), readFileSync(join(t.dir, 'out.csv'), 'utf8'))
+      const outside = asof(repo, 'historical', '--entities', join(t.dir, 'entities.json'), ...features, '--output', join(t.dir, 'x.json'))
+      assert.equal(outside.code, 2)
+      assert.match(outside.stderr, /reads entity files only inside the repo/)
+      const query = asof(repo, 'historical', '--entity-query', 'select 1', ...features, '--output', join(t.dir, 'x.json'))
+      assert.equal(query.code, 2)
+      assert.match(query.stderr, /runs no user SQL/)
+    } finally {
+      await server.stop()
+    }
   })
 
   // Spawning the CLI costs seconds; the other bad inputs are covered in-process by historical.test.ts.

@@ -20,6 +20,8 @@ export interface ViewFixture {
   join_key_map?: Record<string, string>
   /** Column types when rows cannot tell (all null); otherwise inferred. */
   types?: Record<string, ColumnSpec['type']>
+  /** Declared feature dtypes where they differ from the column's type. */
+  dtypes?: Record<string, string>
 }
 
 export interface PitWorld {
@@ -92,6 +94,7 @@ function isTimestampColumn(v: ViewFixture, column: string): boolean {
 }
 
 function dtypeOf(v: ViewFixture, feature: string): string {
+  if (v.dtypes?.[feature]) return v.dtypes[feature]
   const column = Object.entries(v.field_mapping ?? {}).find(([, name]) => name === feature)?.[0] ?? feature
   const type = v.types?.[column] ?? inferColumns(v.rows, v.name).find((c) => c.name === column)?.type ?? 'float64'
   return type === 'timestamp' ? 'timestamp' : type

@@ -63,5 +63,53 @@ for (const testEngine of ENGINES) {
         t.remove()
       }
     })
+
+    it('changes annotations in place without a new version, and deletes objects the repo no longer defines while their versions stay readable', async () => {
+      const t = tempDir('asof-registry-')
+      const opened = await testEngine.open()
+      const duckdb = await DuckDbEngine.open({ path: join(t.dir, 'data.duckdb') })
+      try {
+        await duckdb.execute(sql`create table stats_a as select 1::bigint as driver_id, timestamptz '2024-01-01 00:00:00+00' as ts, 0.25::double as rate`)
+        writeFileSync(join(t.dir, 'asof.yaml'), 'project: reg\n')
+        const service = 'feature_services: [{name: svc, features: ["driver_stats:rate"]}]'
+        writeFileSync(join(t.dir, 'defs.yaml'), defs('stats_a', service))
+        const metadata = await openMetadataStore(opened.engine)
+        const store = createFeatureStore({ metadata, duckdb, repoDir: t.dir, log: createLogger('silent') })
+        await store.apply()
+
+        // Description, owner and tags (of the view, a feature and the source) are annotations: no new version.
+        const annotatedDefs = (extra = '') => defs('stats_a', extra)
+          .replace('source: stats, schema: [{name: rate, dtype: float64}]', 'source: stats, owner: ml, tags: {team: a}, schema: [{name: rate, dtype: float64, description: the rate}]')
+          .replace('timestamp_field: ts}', 'timestamp_field: ts, description: hourly}')
+        writeFileSync(join(t.dir, 'defs.yaml'), annotatedDefs(service))
+        const annotated = await store.apply()
+        const rows = (p: typeof annotated) => p.entries.map((e) => [e.kind, e.name, e.action, e.currentVersion, e.newVersion, e.version])
+        assert.deepEqual(rows(annotated), [
+          ['entity', 'driver', 'unchanged', 1, undefined, 1], ['source', 'stats', 'change', 1, undefined, 1],
+          ['feature_view', 'driver_stats', 'change', 1, undefined, 1], ['feature_service', 'svc', 'unchanged', 1, undefined, 1],
+        ])
+        assert.deepEqual(annotated.entries.find((e) => e.kind === 'feature_view')!.changedFields, ['owner', 'schema', 'source', 'tags'])
+        const view = await store.getObject('feature_view', 'driver_stats')
+        assert.equal(view.version, 1)
+        assert.deepEqual([view.spec.owner, view.spec.tags], ['ml', { team: 'a' }])
+        assert.equal((await store.plan()).entries.every((e) => e.action === 'unchanged'), true)
+
+        // The service leaves the repo: plan shows delete, apply removes it; its version stays readable.
+        writeFileSync(join(t.dir, 'defs.yaml'), annotatedDefs())
+        const deleting = await store.plan()
+        assert.deepEqual(deleting.entries.filter((e) => e.action !== 'unchanged').map((e) => [e.kind, e.name, e.action, e.currentVersion]), [['feature_service', 'svc', 'delete', 1]])
+        await store.apply()
+        assert.deepEqual((await store.listObjects('feature_service')).map((o) => o.name), [])
+        assert.equal((await store.getObject('feature_service', 'svc', 1)).version, 1)
+        await assert.rejects(store.getObject('feature_service', 'svc'), /unknown feature service "svc"/)
+        // Coming back, it continues its numbering.
+        writeFileSync(join(t.dir, 'defs.yaml'), annotatedDefs(service))
+        assert.deepEqual((await store.apply()).entries.find((e) => e.kind === 'feature_service')!.version, 2)
+      } finally {
+        await duckdb.close()
+        await opened.dispose()
+        t.remove()
+      }
+    })
   })
 }

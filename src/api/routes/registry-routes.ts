@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { RegistryKind } from '../../metadata/index.js'
-import type { PlanEntry, RegistryObjectSummary, RegistryObjectVersion, RegistryPlan } from '../../featurestore/index.js'
+import { planJson, type RegistryObjectSummary, type RegistryObjectVersion } from '../../featurestore/index.js'
 import type { RouteModule } from '../context.js'
 
 /** URL segment → registry kind. */
@@ -17,14 +17,6 @@ function summary(o: RegistryObjectSummary) {
 
 function version(v: RegistryObjectVersion) {
   return { kind: v.kind, name: v.name, version: v.version, spec: v.spec, spec_hash: v.specHash, created_at: v.createdAt }
-}
-
-function plan(p: RegistryPlan, applied: boolean) {
-  const entry = (e: PlanEntry) => ({
-    kind: e.kind, name: e.name, action: e.action, current_version: e.currentVersion ?? null,
-    new_version: e.newVersion ?? null, changed_fields: e.changedFields,
-  })
-  return { project: p.project, applied, entries: p.entries.map(entry) }
 }
 
 /**
@@ -54,5 +46,5 @@ export const registryRoutes: RouteModule = (app, { asof }) => {
       tags: ['registry'],
       body: z.object({ dry_run: z.boolean().default(false) }).strict().nullish(),
     },
-  }, async (request) => (request.body?.dry_run ? plan(await store.plan(), false) : plan(await store.apply(), true)))
+  }, async (request) => (request.body?.dry_run ? planJson(await store.plan(), false) : planJson(await store.apply(), true)))
 }

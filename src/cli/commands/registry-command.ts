@@ -1,25 +1,18 @@
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
-import type { PlanEntry, RegistryPlan } from '../../featurestore/index.js'
+import { planJson, type PlanJson } from '../../featurestore/index.js'
 import { openAsof } from '../../asof.js'
 import { globalOptions, printJson, type GlobalOptions } from '../output.js'
 import { withAsofOrServer } from '../server-client.js'
 
-/** The plan as the API answers it (`POST /api/v1/apply`), so local and remote runs print alike. */
-interface WirePlan {
-  project: string
-  applied: boolean
-  entries: { kind: string; name: string; action: PlanEntry['action']; current_version: number | null; new_version: number | null; changed_fields: string[] }[]
-}
-
 /**
  * `asof plan` and `asof apply` (in the repo directory, or `--repo DIR`): the diff per object
- * (create / change / unchanged) and the version each change creates; apply writes it in one
+ * (create / change / unchanged / delete) and the version each change creates; apply writes it in one
  * transaction. `asof versions NAME` lists a feature view's immutable versions.
  */
 export function register(program: Command): void {
-  registryCommand(program, 'plan', 'show what apply would change: per object create / change / unchanged, and the version each change creates', false)
-  registryCommand(program, 'apply', 'apply the feature repo: every created or changed object gets a new immutable version, in one transaction', true)
+  registryCommand(program, 'plan', 'show what apply would change: per object create / change / unchanged / delete, and the version each change creates', false)
+  registryCommand(program, 'apply', 'apply the feature repo in one transaction: every created or changed object gets a new immutable version (annotation-only changes do not), objects no longer defined leave the registry (their versions stay readable)', true)
 
   program.command('versions')
     .description('list the versions of a registry object (default: a feature view)')
@@ -44,8 +37,8 @@ function registryCommand(program: Command, name: string, description: string, ap
   program.command(name).description(description).action(async (_opts: unknown, cmd: Command) => {
     const global = globalOptions(cmd)
     const plan = await withAsofOrServer(loadConfig({ repoDir: global.repo }),
-      async (asof) => toWire(await (apply ? asof.featureStore.apply() : asof.featureStore.plan()), apply),
-      (client) => client.request<WirePlan>('POST', '/api/v1/apply', { dry_run: !apply }))
+      async (asof) => planJson(await (apply ? asof.featureStore.apply() : asof.featureStore.plan()), apply),
+      (client) => client.request<PlanJson>('POST', '/api/v1/apply', { dry_run: !apply }))
     print(global, plan)
   })
 }
@@ -57,23 +50,14 @@ function parseKind(kind: string): (typeof KINDS)[number] {
   throw Errors.badInput('--kind', `unknown kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`)
 }
 
-function toWire(plan: RegistryPlan, applied: boolean): WirePlan {
-  return {
-    project: plan.project,
-    applied,
-    entries: plan.entries.map((e) => ({
-      kind: e.kind, name: e.name, action: e.action, current_version: e.currentVersion ?? null,
-      new_version: e.newVersion ?? null, changed_fields: e.changedFields,
-    })),
-  }
-}
-
-function print(global: GlobalOptions, plan: WirePlan): void {
+function print(global: GlobalOptions, plan: PlanJson): void {
   if (global.json) return printJson(plan)
   for (const e of plan.entries) {
     const what = `${e.kind} ${e.name}`
     if (e.action === 'create') process.stdout.write(`create     ${what} (version ${e.new_version})\n`)
+    else if (e.action === 'change' && e.new_version === null) process.stdout.write(`change     ${what}: version ${e.current_version}, annotations only (${e.changed_fields.join(', ')})\n`)
     else if (e.action === 'change') process.stdout.write(`change     ${what}: version ${e.current_version} → ${e.new_version} (${e.changed_fields.join(', ')})\n`)
+    else if (e.action === 'delete') process.stdout.write(`delete     ${what} (versions up to ${e.current_version} stay readable)\n`)
     else process.stdout.write(`unchanged  ${what} (version ${e.current_version})\n`)
   }
   const changes = plan.entries.filter((e) => e.action !== 'unchanged').length

@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
 import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
@@ -133,6 +136,25 @@ export class PostgresEngine extends EngineBase {
       }
     }
     return rows.length
+  }
+
+  /**
+   * Loads a CSV file (header row; an unquoted empty field is NULL, `""` an empty string) into an
+   * existing table with `COPY … FROM STDIN`, streamed from disk: for large loads, ~10× faster
+   * than insertRows and nothing passes through JavaScript values. Returns the row count.
+   */
+  async copyCsv(name: string, columns: readonly ColumnSpec[], path: string): Promise<number> {
+    const statement = this.compile(sql`copy ${sql.id(name)} (${sql.join(columns.map((c) => sql.id(c.name)))}) from stdin (format csv, header true)`)
+    const client = await this.pool.connect()
+    try {
+      const copy = client.query(copyFrom(statement.sql))
+      await pipeline(createReadStream(path), copy)
+      return Number(copy.rowCount)
+    } catch (e) {
+      throw wrapError(e)
+    } finally {
+      client.release()
+    }
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,8 @@ import { planRepo, type RegistryPlan } from './plan.js'
 
 /**
  * Applies a repo in one transaction: every created or changed object gets its new immutable
- * version, or nothing is written. Returns the plan that was applied.
+ * version, annotation-only changes replace the current version's spec, objects no longer
+ * defined leave the registry (their versions stay); or nothing is written. Returns the plan applied.
  */
 export async function applyRepo(metadata: MetadataStore, repo: FeatureRepo, now = new Date()): Promise<RegistryPlan> {
   const at = formatMicros(dateToMicros(now))
@@ -14,6 +15,8 @@ export async function applyRepo(metadata: MetadataStore, repo: FeatureRepo, now 
     for (const w of plan.writes) {
       await registryRepo.insertVersion(tx, plan.project, w.kind, w.name, w.spec, w.hash, at)
     }
+    for (const u of plan.updates) await registryRepo.updateCurrentSpec(tx, plan.project, u.kind, u.name, u.version, u.spec, u.hash, at)
+    for (const d of plan.deletes) await registryRepo.deleteObject(tx, plan.project, d.kind, d.name)
     return plan
   })
 }

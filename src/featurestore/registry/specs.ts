@@ -40,6 +40,26 @@ export function specHash(spec: unknown): string {
   return hashValue(spec)
 }
 
+/**
+ * A hash of what a spec says about data, leaving out its annotations (description, owner, tags,
+ * and a feature view's per-feature descriptions and source snapshot's annotations): two specs
+ * with the same data hash read the same rows the same way, so a change between them needs no new version.
+ */
+export function dataHash(kind: RegistryKind, spec: unknown): string {
+  const plain = withoutAnnotations(spec as Record<string, unknown>)
+  if (kind === 'feature_view') {
+    const view = spec as unknown as StoredFeatureView
+    plain.schema = view.schema.map(({ description: _, ...feature }) => feature)
+    plain.source = withoutAnnotations(view.source as unknown as Record<string, unknown>)
+  }
+  return hashValue(plain)
+}
+
+function withoutAnnotations(spec: Record<string, unknown>): Record<string, unknown> {
+  const { description: _d, owner: _o, tags: _t, ...rest } = spec
+  return rest
+}
+
 /** Top-level fields whose values differ between two stored specs. */
 export function changedFields(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]

@@ -8,10 +8,10 @@ import type { SourceDefinition } from '../definitions/source.js'
 import { getObjectVersion } from '../registry/versions.js'
 import { prepareEntities, type EntitySource } from './entity-rows.js'
 import { outputFormatOf, writeArrowFile, writeJsonFile } from './output-file.js'
-import { renderPitDuckDb } from './pit-duckdb.js'
+import { asofKeys, isPackingRejected, renderPitDuckDb, unpackedKeys } from './pit-duckdb.js'
 import { renderPitPostgres } from './pit-postgres.js'
 import type { PitRenderer } from './pit-sql.js'
-import { planRetrieval, requestedViews, type HistoricalRequest, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
+import { planRetrieval, requestedViews, type HistoricalRequest, type PlannedView, type ResolvedView, type RetrievalPlan } from './retrieval-plan.js'
 
 /** A historical request together with its entity rows. */
 export interface RetrievalRequest extends HistoricalRequest {
@@ -37,8 +37,6 @@ export interface RetrievalContext {
   /** The engine that reads `kind: postgres` sources (opened on first use). */
   postgres(forSource: string): Promise<Engine>
 }
-
-const RENDERERS: Record<EngineKind, PitRenderer> = { duckdb: renderPitDuckDb, postgres: renderPitPostgres }
 
 /** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
@@ -88,7 +86,8 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
   })
 }
 
-function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
+/** DuckDB's COPY of a dataset to Parquet, or to CSV with a header and ISO-8601 UTC timestamps. */
+export function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
   return format === 'parquet'
     ? sql`copy (${query}) to ${path} (format parquet)`
     : sql`copy (${query}) to ${path} (format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')`
@@ -137,8 +136,17 @@ async function withRetrievalQuery<T>(
       service: () => service!,
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
-    const query = RENDERERS[engine.kind](plan, entities.input, (v) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation))
-    return await run(engine, query, plan, storedService && { name: storedService.name, version: storedService.version })
+    const sourceFrom = (v: PlannedView) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation)
+    const target = { sourceFrom, cast: engine.cast.bind(engine) }
+    const read = storedService && { name: storedService.name, version: storedService.version }
+    if (engine.kind !== 'duckdb') return await run(engine, renderPitPostgres(plan, entities.input, target), plan, read)
+    const keys = await asofKeys(engine, plan, sourceFrom)
+    try {
+      return await run(engine, renderPitDuckDb(plan, entities.input, target, keys), plan, read)
+    } catch (e) {
+      if (!isPackingRejected(e)) throw e
+      return await run(engine, renderPitDuckDb(plan, entities.input, target, unpackedKeys(keys)), plan, read)
+    }
   } finally {
     await entities.release()
   }

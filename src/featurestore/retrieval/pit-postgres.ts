@@ -16,10 +16,10 @@ import { E, ROW, entitiesCte, joinedFeature, lateralJoin, outputList, type PitRe
  * order by "e"."__asof_row"
  * ```
  */
-export const renderPitPostgres: PitRenderer = (plan, entities, sourceFrom) => {
-  const joins = plan.views.map((v, i) => lateralJoin(plan, v, i, sourceFrom(v), (ts, seconds) => sql`${ts} - make_interval(secs => ${seconds})`))
+export const renderPitPostgres: PitRenderer = (plan, entities, target) => {
+  const joins = plan.views.map((v, i) => lateralJoin(plan, v, i, target.sourceFrom(v), (ts, seconds) => sql`${ts} - make_interval(secs => ${seconds})`))
   return sql`${entitiesCte(plan, entities)}
-select ${outputList(plan, (_v, i, j) => joinedFeature(i, j))}
+select ${outputList(plan, target, (_v, i, j) => joinedFeature(i, j))}
 from __asof_entities as ${E} ${sql.join(joins, sql` `)}
 order by ${E}.${sql.id(ROW)}`
 }

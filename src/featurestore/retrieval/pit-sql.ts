@@ -1,4 +1,6 @@
 import { sql, type RawBuilder } from 'kysely'
+import type { ColumnSpec } from '../../engines/index.js'
+import { dtypeColumnSpec } from '../definitions/feature-view.js'
 import type { PlannedView, RetrievalPlan } from './retrieval-plan.js'
 
 /**
@@ -12,12 +14,19 @@ export interface EntityInput {
   readonly rowColumn?: string
 }
 
+/** What a renderer needs from the engine it renders for. */
+export interface PitTarget {
+  /** A FROM-able expression for a view's source. */
+  sourceFrom(view: PlannedView): RawBuilder<unknown>
+  /** `cast(expr as <engine type>)`, for features cast to their declared dtype. */
+  cast(expr: RawBuilder<unknown>, spec: ColumnSpec): RawBuilder<unknown>
+}
+
 /** Renders a retrieval plan as one SELECT on an engine. */
-export type PitRenderer = (plan: RetrievalPlan, entities: EntityInput, sourceFrom: (view: PlannedView) => RawBuilder<unknown>) => RawBuilder<unknown>
+export type PitRenderer = (plan: RetrievalPlan, entities: EntityInput, target: PitTarget) => RawBuilder<unknown>
 
 export const E = sql.id('e')
 export const ROW = '__asof_row'
-export const TS = '__asof_ts'
 
 /** `with __asof_entities as (…)`: the entity columns (timestamp normalized to timestamptz) and a row number. */
 export function entitiesCte(plan: RetrievalPlan, entities: EntityInput): RawBuilder<unknown> {
@@ -51,10 +60,14 @@ export function keyConditions(view: PlannedView, sourceKey: (j: number) => RawBu
   return view.joinKeys.map((k, j) => sql`${sourceKey(j)} = ${E}.${sql.id(k.entityColumn)}`)
 }
 
-/** The final SELECT list: entity columns, then each view's features under their output names. */
-export function outputList(plan: RetrievalPlan, feature: (view: PlannedView, i: number, j: number) => RawBuilder<unknown>): RawBuilder<unknown> {
+/**
+ * The final SELECT list: entity columns, then each view's features under their output names,
+ * cast to their declared dtype (an int64 feature stays int64 whatever the source column holds).
+ */
+export function outputList(plan: RetrievalPlan, target: PitTarget, feature: (view: PlannedView, i: number, j: number) => RawBuilder<unknown>): RawBuilder<unknown> {
   const entityColumns = plan.entityColumns.map((c) => sql`${E}.${sql.id(c.name)}`)
-  const features = plan.views.flatMap((v, i) => v.features.map((f, j) => sql`${feature(v, i, j)} as ${sql.id(f.output)}`))
+  const features = plan.views.flatMap((v, i) => v.features.map((f, j) =>
+    sql`${target.cast(feature(v, i, j), dtypeColumnSpec(f.output, f.dtype))} as ${sql.id(f.output)}`))
   return sql.join([...entityColumns, ...features])
 }
 

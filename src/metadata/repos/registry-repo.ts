@@ -55,17 +55,25 @@ export function listVersions(db: Db, project: string, kind: RegistryKind, name: 
     .orderBy('version').execute()
 }
 
+/** The highest version ever recorded for an object (0 if none), whether or not it is still in the registry. */
+export async function latestVersion(db: Db, project: string, kind: RegistryKind, name: string): Promise<number> {
+  const row = await db.selectFrom('registry_versions').select((eb) => eb.fn.max('version').as('v'))
+    .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).executeTakeFirst()
+  return Number(row?.v ?? 0)
+}
+
 /**
- * Records a new version of an object (version = previous + 1, or 1) and makes it current.
- * Call inside a transaction so a plan is applied whole or not at all.
+ * Records a new version of an object (the highest recorded + 1, so a deleted and re-created name
+ * never reuses a version) and makes it current. Call inside a transaction so a plan is applied
+ * whole or not at all.
  */
 export async function insertVersion(db: Db, project: string, kind: RegistryKind, name: string, spec: unknown, specHash: string, now: string): Promise<number> {
-  const current = await db.selectFrom('registry_objects').select('current_version')
-    .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).executeTakeFirst()
-  const version = current ? Number(current.current_version) + 1 : 1
+  const version = (await latestVersion(db, project, kind, name)) + 1
   await db.insertInto('registry_versions')
     .values({ project, kind, name, version, spec: JSON.stringify(spec), spec_hash: specHash, created_at: now })
     .execute()
+  const current = await db.selectFrom('registry_objects').select('name')
+    .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).executeTakeFirst()
   if (current) {
     await db.updateTable('registry_objects').set({ current_version: version, spec_hash: specHash, updated_at: now })
       .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).execute()
@@ -75,4 +83,20 @@ export async function insertVersion(db: Db, project: string, kind: RegistryKind,
       .execute()
   }
   return version
+}
+
+/**
+ * Replaces the current version's spec where only its annotations (description, owner, tags)
+ * changed: the data it describes is the same, so no new version.
+ */
+export async function updateCurrentSpec(db: Db, project: string, kind: RegistryKind, name: string, version: number, spec: unknown, specHash: string, now: string): Promise<void> {
+  await db.updateTable('registry_versions').set({ spec: JSON.stringify(spec), spec_hash: specHash })
+    .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).where('version', '=', version).execute()
+  await db.updateTable('registry_objects').set({ spec_hash: specHash, updated_at: now })
+    .where('project', '=', project).where('kind', '=', kind).where('name', '=', name).execute()
+}
+
+/** Removes an object from the current registry; its versions stay readable by number. */
+export async function deleteObject(db: Db, project: string, kind: RegistryKind, name: string): Promise<void> {
+  await db.deleteFrom('registry_objects').where('project', '=', project).where('kind', '=', kind).where('name', '=', name).execute()
 }
