@@ -11,6 +11,18 @@ export abstract class EngineBase implements Engine {
   protected abstract readonly sqlTypes: Record<ColumnType, string>
 
   abstract from(relation: Relation): RawBuilder<unknown>
+
+  /**
+   * A user's SELECT as a subquery, its named inputs as CTEs around it. The user's text sits in a
+   * nested subquery, so it may have its own WITH clause and still see the inputs.
+   */
+  protected userSelect(relation: Extract<Relation, { kind: 'user_sql' }>): RawBuilder<unknown> {
+    const text = sql.raw(relation.text.trim().replace(/;+\s*$/, ''))
+    const inputs = Object.entries(relation.inputs ?? {})
+    if (inputs.length === 0) return sql`(${text})`
+    const ctes = sql.join(inputs.map(([name, input]) => sql`${sql.id(name)} as (select * from ${this.from(input)} as ${sql.id(name)})`))
+    return sql`(with ${ctes} select * from (${text}) as ${sql.id('user_select')})`
+  }
   abstract run(q: Query): Promise<ResultSet>
   abstract insertRows(name: string, columns: readonly ColumnSpec[], rows: readonly Value[][]): Promise<number>
   abstract close(): Promise<void>

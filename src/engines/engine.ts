@@ -37,8 +37,11 @@ export type Relation =
   | { kind: 'file'; path: string; format: FileFormat }
   /** SQL built by asof with kysely's `sql` template (values bound, identifiers quoted). */
   | { kind: 'query'; sql: RawBuilder<unknown> }
-  /** A user's own SELECT (a source query, `validate --sql`): run as written, wrapped as a subquery. */
-  | { kind: 'user_sql'; text: string }
+  /**
+   * A user's own SELECT (a source query, `validate --sql`, a view's transformation): run as written,
+   * wrapped as a subquery. `inputs` are relations it reads by name (e.g. `source`), bound as CTEs.
+   */
+  | { kind: 'user_sql'; text: string; inputs?: Readonly<Record<string, Relation>> }
 
 export type FileFormat = 'parquet' | 'csv' | 'json' | 'jsonl'
 

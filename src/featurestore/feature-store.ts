@@ -8,7 +8,7 @@ import type { RepoConfig } from './definitions/repo-config.js'
 import { applyRepo } from './registry/apply.js'
 import { planRepo, type RegistryPlan } from './registry/plan.js'
 import { getObjectVersion, listObjectVersions, type RegistryObjectVersion } from './registry/versions.js'
-import { engineFor, retrieveHistorical, sourceRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
+import { engineFor, retrieveHistorical, sourceRelation, viewRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
 
 export interface FeatureStoreDeps {
   readonly metadata: MetadataStore
@@ -109,7 +109,7 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
     listVersions: (kind, name) => listObjectVersions(deps.metadata.db, project, kind, name),
     resolveFeatureView: async (name, version) => {
       const stored = await getObjectVersion(deps.metadata.db, project, 'feature_view', name, version)
-      const { engine: engineKind, relation } = sourceRelation(stored.spec.source, deps.repoDir)
+      const { engine: engineKind, relation } = viewRelation(stored.spec, deps.repoDir)
       const engine = await engineFor(ctx, stored.spec.source, engineKind)
       return { name, version: stored.version, spec: stored.spec, engine, engineKind, relation }
     },

@@ -47,6 +47,28 @@ for (const testEngine of ENGINES) {
       }
     })
 
+    it('reads a view through its transformation: a SELECT over `source`, which may have its own WITH', async () => {
+      const doubled: ViewFixture = {
+        name: 'doubled', entities: ['driver_id'], timestamp_field: 'ts', features: ['rating_x2'],
+        transformation: 'WITH rated AS (SELECT * FROM source WHERE rating IS NOT NULL) SELECT driver_id, ts, rating * 2 AS rating_x2 FROM rated;',
+        rows: [
+          { driver_id: 1, ts: '2024-01-01T00:00:00Z', rating: 4.5 },
+          { driver_id: 1, ts: '2024-01-03T00:00:00Z', rating: null },
+        ],
+      }
+      const world = await buildPitWorld(testEngine, [doubled])
+      try {
+        const result = await world.store.historical({ features: ['doubled:rating_x2'], entities: rows([{ driver_id: 1, event_timestamp: '2024-01-04T00:00:00Z' }]) })
+        // The null-rated row is filtered out by the transformation, so the older row wins.
+        assert.equal(result.rows[0]!.rating_x2, 9)
+        const resolved = await world.store.resolveFeatureView('doubled')
+        const [count] = await resolved.engine.query<{ n: number | bigint }>(sql`select count(*) as n from ${resolved.engine.from(resolved.relation)} as t`)
+        assert.equal(Number(count!.n), 1)
+      } finally {
+        await world.dispose()
+      }
+    })
+
     it('matches join keys by value and type: the string "1" is not the number 1', async () => {
       const world = await buildPitWorld(testEngine, [drivers])
       try {

@@ -18,6 +18,8 @@ export interface ViewFixture {
   rows: Record<string, unknown>[]
   field_mapping?: Record<string, string>
   join_key_map?: Record<string, string>
+  /** The view's `transformation.sql` (a SELECT over `source`). */
+  transformation?: string
   /** Column types when rows cannot tell (all null); otherwise inferred. */
   types?: Record<string, ColumnSpec['type']>
   /** Declared feature dtypes where they differ from the column's type. */
@@ -63,6 +65,7 @@ export async function buildPitWorld(testEngine: TestEngine, views: ViewFixture[]
       ttl: v.ttl_seconds ?? 0,
       source: `${v.name}_source`,
       schema: v.features.map((f) => ({ name: f, dtype: dtypeOf(v, f) })),
+      ...(v.transformation ? { transformation: { sql: v.transformation } } : {}),
     })),
     feature_services: service ? [{ name: service.name, features: service.entries }] : [],
   }

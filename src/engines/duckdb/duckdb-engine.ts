@@ -59,7 +59,7 @@ export class DuckDbEngine extends EngineBase {
       case 'query':
         return sql`(${relation.sql})`
       case 'user_sql':
-        return sql`(${sql.raw(stripTrailingSemicolon(relation.text))})`
+        return this.userSelect(relation)
       default:
         return assertNever(relation, 'relation')
     }
@@ -103,10 +103,6 @@ function fileReader(path: string, format: Relation & { kind: 'file' } extends { 
     case 'jsonl': return sql`read_json(${path}, format = 'newline_delimited')`
     default: return assertNever(format, 'file format')
   }
-}
-
-function stripTrailingSemicolon(text: string): string {
-  return text.trim().replace(/;+\s*$/, '')
 }
 
 function wrapError(e: unknown): unknown {

@@ -93,7 +93,7 @@ export class PostgresEngine extends EngineBase {
       case 'query':
         return sql`(${relation.sql})`
       case 'user_sql':
-        return sql`(${sql.raw(relation.text.trim().replace(/;+\s*$/, ''))})`
+        return this.userSelect(relation)
       default:
         return assertNever(relation, 'relation')
     }

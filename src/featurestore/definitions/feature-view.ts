@@ -34,6 +34,12 @@ export const featureViewSchema = z.strictObject({
   ttl: durationSeconds.default(0),
   source: identifier,
   schema: z.array(featureSchema).min(1),
+  /**
+   * A SELECT over the source, which it reads as the relation `source`; the view reads its result in
+   * place of the source (so `timestamp_field`, `field_mapping` and join keys name its columns). Runs
+   * on the source's engine; changing it makes a new version.
+   */
+  transformation: z.strictObject({ sql: z.string().trim().min(1) }).optional(),
   online: z.boolean().default(true),
   ...annotations,
 })

@@ -5,6 +5,7 @@ import type { DuckDbEngine, Engine, EngineKind, Relation, ResultSet } from '../.
 import type { MetadataSchema } from '../../metadata/index.js'
 import type { FeatureServiceDefinition } from '../definitions/feature-service.js'
 import type { SourceDefinition } from '../definitions/source.js'
+import type { StoredFeatureView } from '../definitions/feature-view.js'
 import { getObjectVersion } from '../registry/versions.js'
 import { prepareEntities, type EntitySource } from './entity-rows.js'
 import { outputFormatOf, writeArrowFile, writeJsonFile } from './output-file.js'
@@ -39,6 +40,13 @@ export interface RetrievalContext {
 }
 
 /** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
+/** What a view reads: its source, or its transformation of the source. */
+export function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
+  const read = sourceRelation(view.source, repoDir)
+  if (!view.transformation) return read
+  return { engine: read.engine, relation: { kind: 'user_sql', text: view.transformation.sql, inputs: { source: read.relation } } }
+}
+
 export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
   switch (source.kind) {
     case 'file': {
@@ -119,7 +127,7 @@ async function withRetrievalQuery<T>(
     const key = viewKey(view, version)
     if (views.has(key)) continue
     const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', view, version)
-    const { engine: kind, relation } = sourceRelation(stored.spec.source, ctx.repoDir)
+    const { engine: kind, relation } = viewRelation(stored.spec, ctx.repoDir)
     const engine = await engineFor(ctx, stored.spec.source, kind)
     views.set(key, { name: view, version: stored.version, spec: stored.spec, engine, relation, sourceColumns: await describeSource(engine, relation, stored.spec.source.name) })
   }
