@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
-import { toStoredValue, upsertOnlineRows, type RowsSource } from './online-table.js'
+import { encodeRecords, toStoredValue, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
  * The server-mode online store: PostgreSQL's `online_values`, read with one indexed query per
@@ -12,9 +12,9 @@ export class PostgresOnlineStore implements OnlineStore {
   constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
 
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
-    const latest = latestPerKey(records)
+    const rows = encodeRecords(latestPerKey(records))
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromArrays, this.project, ref, latest, now))
+    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromArrays, this.project, ref, rows, now))
     return { written }
   }
 
