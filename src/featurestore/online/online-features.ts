@@ -120,10 +120,6 @@ export function onlineResponse(answer: OnlineAnswer): OnlineFeaturesResponse {
  */
 export function onlineResponseJson(answer: OnlineAnswer): string {
   const { plan, entities, rowCount } = answer
-  // A status or an ISO-8601 timestamp needs no JSON escaping.
-  const quoted = (texts: readonly string[]) => (texts.length ? `"${texts.join('","')}"` : '')
-  const tail = (statuses: readonly string[], timestamps: readonly string[]) =>
-    `,"statuses":[${quoted(statuses)}],"event_timestamps":[${quoted(timestamps)}]}`
   const keyTail = tail(new Array<string>(rowCount).fill('PRESENT'), new Array<string>(rowCount).fill(KEY_TIMESTAMP))
   const viewTails = answer.views.map(({ stored, statuses }) => tail(statuses, stored.map((s) => (s ? s.eventTimestamp : KEY_TIMESTAMP))))
   const out: string[] = ['{"metadata":{"feature_names":', namesJson(plan), '},"results":[']
@@ -136,6 +132,15 @@ export function onlineResponseJson(answer: OnlineAnswer): string {
   })
   out.push(']}')
   return out.join('')
+}
+
+/** The end of a result column: its statuses and timestamps, which need no JSON escaping. */
+function tail(statuses: readonly string[], timestamps: readonly string[]): string {
+  return `,"statuses":[${quoted(statuses)}],"event_timestamps":[${quoted(timestamps)}]}`
+}
+
+function quoted(texts: readonly string[]): string {
+  return texts.length ? `"${texts.join('","')}"` : ''
 }
 
 const namesJsonByPlan = new WeakMap<OnlinePlan, string>()
