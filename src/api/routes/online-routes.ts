@@ -18,9 +18,10 @@ const onlineResponseSchema = z.object({
 const passThrough = () => (data: unknown) => ({ value: data })
 
 /**
- * The documented response, as the JSON text the service writes, encoded once: fastify sends a
- * Buffer as it is (no serializer, no second pass to measure a string's UTF-8 length, which for
- * a 200 KiB answer costs as much as writing it).
+ * The documented response, as the JSON text the service writes, encoded once. fastify sends a
+ * Buffer as it is; a string it would measure for Content-Length and node would prepend the
+ * headers to, copying 200 KiB twice more for a 100-entity answer (measured: half the
+ * throughput of the Buffer).
  */
 const documentedJson = (json: string) => Buffer.from(json) as unknown as z.infer<typeof onlineResponseSchema>
 
