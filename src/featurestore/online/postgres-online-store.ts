@@ -1,6 +1,4 @@
 import { sql } from 'kysely'
-import type pg from 'pg'
-import type { PostgresEngine } from '../../engines/index.js'
 import type { MetadataStore } from '../../metadata/index.js'
 import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
 import { encodeRecords, toStoredValue, upsertOnlineRows, type RowsSource } from './online-table.js'
@@ -12,15 +10,10 @@ import { encodeRecords, toStoredValue, upsertOnlineRows, type RowsSource } from 
  * shape is a nested loop of index probes whatever the table's statistics say: a plain join
  * against the unnested keys was planned as a hash join over the whole table while the table
  * had never been analyzed (right after the first materialization: 170 ms instead of 2), and
- * `entity_key = any($keys)` as an index filter scanning the whole view. The statement is
- * named, so each connection parses and plans it once.
+ * `entity_key = any($keys)` as an index filter scanning the whole view.
  */
 export class PostgresOnlineStore implements OnlineStore {
-  private readonly pool: pg.Pool
-
-  constructor(private readonly metadata: MetadataStore, private readonly project: string) {
-    this.pool = (metadata.engine as PostgresEngine).pool
-  }
+  constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
 
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
     const rows = encodeRecords(latestPerKey(records))
@@ -49,14 +42,13 @@ export class PostgresOnlineStore implements OnlineStore {
       slots.push([i, j])
     }))
     if (keys.length > 0) {
-      const query = sql`
+      const result = await sql<StoredRow>`
         select k.n, o.feature_values, o.event_ts_us, o.created_ts_us
         from unnest(cast(${views} as text[]), cast(${versions} as bigint[]), cast(${keys} as text[])) with ordinality as k(view, version, entity_key, n)
         cross join lateral (
           select feature_values, event_ts_us, created_ts_us from online_values
           where project = ${this.project} and view = k.view and version = k.version and entity_key = k.entity_key
-          limit 1) as o`.compile(this.metadata.db)
-      const result = await this.pool.query<StoredRow>({ name: 'asof_online_read', text: query.sql, values: query.parameters as unknown[] })
+          limit 1) as o`.execute(this.metadata.db)
       for (const r of result.rows) {
         const [i, j] = slots[Number(r.n) - 1]!
         out[i]![j] = toStoredValue(r)
