@@ -4,7 +4,10 @@
  * `POST /get-online-features` with 1, 10, 50 and 100 entities per request. Load comes from
  * autocannon in a separate process on loopback, first at a fixed 1,000 req/s (p50/p99), then as
  * fast as the server answers (max req/s). The baseline, in the same run: a bare fastify route
- * that parses the same body and returns a prebuilt response of the same size.
+ * that parses the same body and returns a prebuilt response of the same size, at the same fixed
+ * rate (its p99 is what the machine adds by itself) and as fast as it answers, in slices that
+ * alternate with asof's own maximum-rate slices. The load average
+ * is printed with each mode's table: the machine is shared and the load generator shares its cores.
  *
  *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres]
  *
@@ -15,6 +18,7 @@
 import { fork } from 'node:child_process'
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
+import { cpus, loadavg } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
@@ -30,6 +34,8 @@ const BATCH_SIZES = [1, 10, 50, 100]
 const VIEWS = 5
 const FEATURES_PER_VIEW = 10
 const FIXED_RATE = 1000
+/** Maximum-rate runs alternate between asof and the bare route in this many slices. */
+const MAX_ROUNDS = 3
 
 /** What the load process is told to do; it answers with a LoadResult on stdout. */
 interface LoadJob {
@@ -156,7 +162,7 @@ function bodies(batch: number, entities: number, count = 200): string[] {
 
 // ---------------------------------------------------------------- measuring
 
-interface StepResult { batch: number; fixed: LoadResult; max: LoadResult; bareMax: LoadResult; bytes: number }
+interface StepResult { batch: number; fixed: LoadResult; max: LoadResult; bareFixed: LoadResult; bareMax: LoadResult; bytes: number }
 
 /**
  * A bare fastify route: parses the same JSON body and sends a prebuilt body of `bytes` bytes —
@@ -190,12 +196,23 @@ async function measure(asofUrl: string, headers: Record<string, string>, entitie
       // warm-up: JIT, caches, connection setup
       await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, seconds: 1, connections: 8 })
       const fixed = await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: FIXED_RATE, connections: 8 })
-      const max = await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, connections: 32 })
-      const bareMax = await loadInChild({ ...job, url: `${bare.url}/bare/${batch}`, rate: 0, connections: 32 })
-      for (const [name, run] of Object.entries({ fixed, max, bareMax })) {
+      // The bare route at the same fixed rate: the latency this machine, loaded as it is, adds by itself.
+      const bareFixed = await loadInChild({ ...job, url: `${bare.url}/bare/${batch}`, rate: FIXED_RATE, connections: 8 })
+      // Maximum rates in alternating slices, so that a change in the machine's load (it is shared)
+      // falls on both sides of the ratio alike.
+      const slice = { ...job, rate: 0, seconds: seconds / MAX_ROUNDS, connections: 32 }
+      const maxSlices: LoadResult[] = []
+      const bareSlices: LoadResult[] = []
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        maxSlices.push(await loadInChild({ ...slice, url: `${asofUrl}/get-online-features` }))
+        bareSlices.push(await loadInChild({ ...slice, url: `${bare.url}/bare/${batch}` }))
+      }
+      const max = pooled(maxSlices, seconds)
+      const bareMax = pooled(bareSlices, seconds)
+      for (const [name, run] of Object.entries({ fixed, max, bareFixed, bareMax })) {
         if (run.non2xx || run.errors) throw new Error(`batch ${batch} ${name}: ${run.non2xx} non-2xx answers, ${run.errors} errors`)
       }
-      results.push({ batch, fixed, max, bareMax, bytes: Buffer.byteLength(sample.get(batch)!) })
+      results.push({ batch, fixed, max, bareFixed, bareMax, bytes: Buffer.byteLength(sample.get(batch)!) })
     }
   } finally {
     await bare.close()
@@ -203,14 +220,24 @@ async function measure(asofUrl: string, headers: Record<string, string>, entitie
   return results
 }
 
-function report(mode: string, entities: number, results: StepResult[]): void {
+/** Slices of one maximum-rate measurement as one: requests over the total time (latencies are not pooled). */
+function pooled(slices: readonly LoadResult[], seconds: number): LoadResult {
+  const sum = (f: (r: LoadResult) => number) => slices.reduce((n, r) => n + f(r), 0)
+  const requests = sum((r) => r.requests)
+  return { requests, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), rps: requests / seconds, p50: NaN, p99: NaN }
+}
+
+function report(mode: string, entities: number, results: StepResult[], load: { before: number[]; after: number[] }): void {
+  const avg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
   console.log(`\n${mode} mode: ${VIEWS * FEATURES_PER_VIEW} features in ${VIEWS} views, ${entities} entities materialized`)
-  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  max req/s  bare req/s  max/bare')
+  console.log(`load average before ${avg(load.before)}, after ${avg(load.after)} (1, 5, 15 min; ${cpus().length} CPUs)`)
+  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  bare p99@1000/s  max req/s  bare req/s  max/bare')
   for (const r of results) {
     const target = r.batch === 1 ? '≤ 2 ms' : r.batch === 100 ? '≤ 10 ms' : ''
     console.log([
       String(r.batch).padStart(12), `${(r.bytes / 1024).toFixed(1)} KiB`.padStart(8),
       `${r.fixed.p50.toFixed(2)} ms`.padStart(10), `${r.fixed.p99.toFixed(2)} ms`.padStart(10), target.padStart(10),
+      `${r.bareFixed.p99.toFixed(2)} ms`.padStart(15),
       r.max.rps.toFixed(0).padStart(9), r.bareMax.rps.toFixed(0).padStart(10), `${(100 * r.max.rps / r.bareMax.rps).toFixed(0)} %`.padStart(8),
     ].join('  '))
   }
@@ -283,7 +310,9 @@ async function main(): Promise<void> {
       console.log('postgres mode skipped: set ASOF_BENCH_PG_URL (or ASOF_TEST_PG_URL)')
       continue
     }
-    report(mode, entities, await runMode(mode, { entities, seconds, pgUrl }))
+    const before = loadavg()
+    const results = await runMode(mode, { entities, seconds, pgUrl })
+    report(mode, entities, results, { before, after: loadavg() })
   }
 }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import { Errors } from '../../core/index.js'
-import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type PushRequest } from '../../featurestore/index.js'
+import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type PushRequest } from '../../featurestore/index.js'
 import type { RouteModule } from '../context.js'
 import { atField } from '../errors.js'
 
-/** For the OpenAPI document only: the hot path serializes with `serializeOnlineResponse`. */
+/** For the OpenAPI document only: the hot path answers with the JSON text `getOnlineFeaturesJson` writes. */
 const onlineResponseSchema = z.object({
   metadata: z.object({ feature_names: z.array(z.string()) }),
   results: z.array(z.object({
@@ -14,38 +14,16 @@ const onlineResponseSchema = z.object({
   })),
 })
 
-/** JSON.stringify, falling back to a bigint-aware replacer only when a value needs it. */
-function stringifyFast(data: unknown): string {
-  try {
-    return JSON.stringify(data)
-  } catch {
-    return JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))
-  }
-}
-
-/**
- * Feast's response as JSON. Every feature of a view shares its view's `statuses` and
- * `event_timestamps` arrays (the same objects), which are most of the bytes: each distinct array
- * is serialized once per response instead of once per feature (50 features in 5 views: 5 times,
- * not 50).
- */
-export function serializeOnlineResponse(response: OnlineFeaturesResponse): string {
-  const seen = new Map<unknown, string>()
-  const once = (array: unknown) => {
-    let json = seen.get(array)
-    if (json === undefined) seen.set(array, (json = stringifyFast(array)))
-    return json
-  }
-  let out = `{"metadata":{"feature_names":${stringifyFast(response.metadata.feature_names)}},"results":[`
-  response.results.forEach((column, i) => {
-    out += `${i ? ',' : ''}{"values":${stringifyFast(column.values)},"statuses":${once(column.statuses)},"event_timestamps":${once(column.event_timestamps)}}`
-  })
-  return `${out}]}`
-}
-
 /** The online service parses the body itself (once); the route's schemas document it. */
 const passThrough = () => (data: unknown) => ({ value: data })
-const serializeFast = () => (data: unknown) => serializeOnlineResponse(data as OnlineFeaturesResponse)
+
+/**
+ * The documented response, as the JSON text the service writes, encoded once. fastify sends a
+ * Buffer as it is; a string it would measure for Content-Length and node would prepend the
+ * headers to, copying 200 KiB twice more for a 100-entity answer (measured: half the
+ * throughput of the Buffer).
+ */
+const documentedJson = (json: string) => Buffer.from(json) as unknown as z.infer<typeof onlineResponseSchema>
 
 function entityRowCount(body: unknown): number {
   const entities = (body as { entities?: unknown })?.entities
@@ -57,7 +35,7 @@ function entityRowCount(body: unknown): number {
 /**
  * Feast's feature-server protocol, so Feast's HTTP clients work unchanged:
  * `POST /get-online-features` (the hot path: the request shape's plan is cached by the online
- * service, the body is validated once, and the answer is serialized by `serializeOnlineResponse`) and
+ * service, the body is validated once, and the service writes the answer's JSON text directly) and
  * `POST /push`.
  */
 export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
@@ -71,14 +49,14 @@ export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
       response: { 200: onlineResponseSchema },
     },
     validatorCompiler: passThrough,
-    serializerCompiler: serializeFast,
-  }, async (request) => {
+  }, async (request, reply) => {
     const rows = entityRowCount(request.body)
     if (rows > maxRows) throw atField(Errors.tooManyRows('body.entities', rows, maxRows), 'body.entities')
-    const response = await asof.online.getOnlineFeatures(request.body as GetOnlineFeaturesRequest)
+    const json = await asof.online.getOnlineFeaturesJson(request.body as GetOnlineFeaturesRequest)
     metrics.onlineRequests.inc()
     metrics.onlineLookups.inc(rows)
-    return response
+    reply.type('application/json; charset=utf-8')
+    return documentedJson(json)
   })
 
   app.post('/push', {

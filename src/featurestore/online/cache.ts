@@ -1,4 +1,5 @@
-import { isNewerOrSame, type OnlineRecord, type StoredValue } from './online-store.js'
+import { isNewerOrSame, type StoredValue } from './online-store.js'
+import { toStoredValue, type EncodedRow } from './online-table.js'
 
 interface ViewEntry {
   entries?: Map<string, StoredValue>
@@ -25,13 +26,14 @@ export class OnlineCache {
   }
 
   /** Applies committed records with the newer-wins rule; a view not yet filled is left to its fill. */
-  applyCommitted(viewKey: string, records: readonly OnlineRecord[]): void {
+  applyCommitted(viewKey: string, rows: readonly EncodedRow[]): void {
     const view = this.view(viewKey)
     view.generation++
     if (!view.entries) return
-    for (const r of records) {
-      const stored = view.entries.get(r.key)
-      if (!stored || isNewerOrSame(r, stored)) view.entries.set(r.key, { values: r.values, eventTs: r.eventTs, createdTs: r.createdTs })
+    for (const r of rows) {
+      const candidate = toStoredValue(r)
+      const stored = view.entries.get(r.entity_key)
+      if (!stored || isNewerOrSame(candidate, stored)) view.entries.set(r.entity_key, candidate)
     }
   }
 

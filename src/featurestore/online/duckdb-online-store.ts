@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
 import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
-import { readView, upsertOnlineRows, type RowsSource } from './online-table.js'
+import { encodeRecords, readView, upsertOnlineRows, type RowsSource } from './online-table.js'
 
 /**
  * The embedded online store: a table in the DuckDB file, read through an in-process cache.
@@ -17,10 +17,10 @@ export class DuckDbOnlineStore implements OnlineStore {
   constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
 
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
-    const latest = latestPerKey(records)
+    const rows = encodeRecords(latestPerKey(records))
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromJson, this.project, ref, latest, now))
-    this.cache.applyCommitted(viewKey(ref), latest)
+    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromJson, this.project, ref, rows, now))
+    this.cache.applyCommitted(viewKey(ref), rows)
     return { written }
   }
 

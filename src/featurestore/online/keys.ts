@@ -49,3 +49,34 @@ export function encodeFeatureValues(values: readonly Value[]): string {
 export function decodeFeatureValues(text: string): Value[] {
   return JSON.parse(text) as Value[]
 }
+
+/**
+ * The JSON text of each element of a JSON array written by `encodeFeatureValues` (no
+ * whitespace between tokens): top-level commas split, commas inside strings, lists and
+ * objects do not.
+ *
+ * @example splitFeatureValues('[0.5,"a,b",[1,2],null]') → ['0.5', '"a,b"', '[1,2]', 'null']
+ */
+export function splitFeatureValues(text: string): string[] {
+  const parts: string[] = []
+  const end = text.length - 1
+  if (end <= 1) return parts
+  let start = 1
+  let depth = 0
+  for (let i = 1; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      // skip the string: a backslash escapes the next character
+      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++
+    else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--
+    else if (c === COMMA && depth === 0) {
+      parts.push(text.slice(start, i))
+      start = i + 1
+    }
+  }
+  parts.push(text.slice(start, end))
+  return parts
+}
+
+const QUOTE = 34, BACKSLASH = 92, COMMA = 44, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125

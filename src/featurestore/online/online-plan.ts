@@ -53,16 +53,19 @@ export async function planOnline(db: Kysely<MetadataSchema>, project: string, sh
     service: () => service!,
   }, entityColumns, 'entities')
   const specs = new Map([...views.values()].map((v) => [`${v.name}@${v.version}`, v.spec]))
+  const features = inRequestOrder(requestedOutputs(shape, service, views), plan.views.flatMap((v, i) => {
+    const schema = specs.get(`${v.view}@${v.version}`)!.schema
+    return v.features.map((f) => ({ name: f.output, view: i, valueIndex: schema.findIndex((s) => s.name === f.feature) }))
+  }))
   return {
+    entityColumns: shape.entityColumns,
     views: plan.views.map((v) => ({
       ref: { view: v.view, version: v.version },
       entityColumns: v.joinKeys.map((k) => k.entityColumn),
       ttlMicros: v.ttlSeconds * 1e6,
     })),
-    features: inRequestOrder(requestedOutputs(shape, service, views), plan.views.flatMap((v, i) => {
-      const schema = specs.get(`${v.view}@${v.version}`)!.schema
-      return v.features.map((f) => ({ name: f.output, view: i, valueIndex: schema.findIndex((s) => s.name === f.feature) }))
-    })),
+    features,
+    featureNames: [...shape.entityColumns, ...features.map((f) => f.name)],
   }
 }
 

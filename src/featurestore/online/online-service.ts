@@ -2,7 +2,7 @@ import { dateToMicros, parseOrThrow, type Logger } from '../../core/index.js'
 import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../../metadata/index.js'
 import type { FeatureStore } from '../feature-store.js'
 import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
-import { getOnlineFeaturesRequestSchema, readOnlineFeatures, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
+import { answerOnline, getOnlineFeaturesRequestSchema, onlineResponse, onlineResponseJson, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
 import { planOnline } from './online-plan.js'
 import type { CacheStats } from './online-store.js'
 import { openOnlineStore } from './open-online-store.js'
@@ -31,6 +31,8 @@ export interface OnlineService {
   materializeIncremental(end: string, views?: readonly string[]): Promise<MaterializationReport>
   /** Validates the request and answers in Feast's response shape. */
   getOnlineFeatures(request: GetOnlineFeaturesRequest): Promise<OnlineFeaturesResponse>
+  /** The same answer as its JSON text, written without building the response object (the HTTP hot path). */
+  getOnlineFeaturesJson(request: GetOnlineFeaturesRequest): Promise<string>
   push(request: PushRequest): Promise<PushResult>
   /** Materialization runs, newest first. */
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
@@ -59,19 +61,22 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     return plan
   }
 
+  const answer = async (raw: GetOnlineFeaturesRequest): Promise<OnlineAnswer> => {
+    const request = parseOrThrow(getOnlineFeaturesRequestSchema, raw, 'request')
+    const plan = await planFor({
+      ...(request.features ? { features: request.features } : {}),
+      ...(request.feature_service !== undefined ? { featureService: request.feature_service } : {}),
+      fullFeatureNames: request.full_feature_names,
+      entityColumns: Object.keys(request.entities),
+    })
+    return answerOnline(store, plan, request.entities, Number(dateToMicros(now())))
+  }
+
   return {
     materialize: (start, end, views) => materialize(materializeDeps, { start, end }, views),
     materializeIncremental: (end, views) => materializeIncremental(materializeDeps, end, views),
-    getOnlineFeatures: async (raw) => {
-      const request = parseOrThrow(getOnlineFeaturesRequestSchema, raw, 'request')
-      const plan = await planFor({
-        ...(request.features ? { features: request.features } : {}),
-        ...(request.feature_service !== undefined ? { featureService: request.feature_service } : {}),
-        fullFeatureNames: request.full_feature_names,
-        entityColumns: Object.keys(request.entities),
-      })
-      return readOnlineFeatures(store, plan, request.entities, Number(dateToMicros(now())))
-    },
+    getOnlineFeatures: async (raw) => onlineResponse(await answer(raw)),
+    getOnlineFeaturesJson: async (raw) => onlineResponseJson(await answer(raw)),
     push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
     invalidatePlans: () => plans.clear(),

@@ -1,4 +1,6 @@
+import { formatMicros } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
+import { decodeFeatureValues, splitFeatureValues } from './keys.js'
 
 /** One feature view version in the online store. */
 export interface OnlineViewRef {
@@ -17,13 +19,56 @@ export interface OnlineRecord {
   readonly createdTs: number | null
 }
 
-/** A stored value as reads return it. */
-export interface StoredValue {
-  readonly values: readonly Value[]
-  readonly eventTs: number
-  readonly createdTs: number | null
-  /** `eventTs` as ISO-8601, memoized by the first read that formats it. */
-  eventTimestamp?: string
+/**
+ * A stored value as reads return it: the view's features as the JSON text the online table
+ * holds (`encodeFeatureValues`), decoded only as far as a reader needs. The JSON answer of
+ * `/get-online-features` copies each feature's text as it is (`valueJson`), so the hot path
+ * never parses or re-prints a number; `values` parses the whole row, for callers that want values.
+ * Both are memoized: in embedded mode the same object answers every request for its entity.
+ */
+export class StoredValue {
+  private decoded?: readonly Value[]
+  private parts?: readonly string[]
+  private formatted?: string
+
+  constructor(
+    /** The features in schema order, as a JSON array. */
+    readonly json: string,
+    /** Epoch microseconds. */
+    readonly eventTs: number,
+    readonly createdTs: number | null,
+  ) {}
+
+  get values(): readonly Value[] {
+    return (this.decoded ??= decodeFeatureValues(this.json))
+  }
+
+  /** The JSON text of feature `index`, `null` past the end (a feature the stored row lacks). */
+  valueJson(index: number): string {
+    return (this.parts ??= splitFeatureValues(this.json))[index] ?? 'null'
+  }
+
+  /** `eventTs` as ISO-8601. */
+  get eventTimestamp(): string {
+    return (this.formatted ??= formatEventTimestamp(this.eventTs))
+  }
+}
+
+/**
+ * Event timestamps repeat across entities (a batch shares its timestamp), and in server mode
+ * every request builds fresh StoredValues, so formatted timestamps are remembered per process
+ * (bounded: cleared when full).
+ */
+const formattedTimestamps = new Map<number, string>()
+const MAX_FORMATTED = 10_000
+
+function formatEventTimestamp(micros: number): string {
+  let text = formattedTimestamps.get(micros)
+  if (text === undefined) {
+    if (formattedTimestamps.size >= MAX_FORMATTED) formattedTimestamps.clear()
+    formattedTimestamps.set(micros, (text = formatMicros(BigInt(micros))))
+  }
+  return text
 }
 
 export interface OnlineLookup {

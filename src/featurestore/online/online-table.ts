@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { MetadataSchema } from '../../metadata/index.js'
-import { decodeFeatureValues, encodeFeatureValues } from './keys.js'
-import type { OnlineRecord, OnlineViewRef, StoredValue } from './online-store.js'
+import { encodeFeatureValues } from './keys.js'
+import { StoredValue, type OnlineRecord, type OnlineViewRef } from './online-store.js'
 
 /** One record as the upsert reads it. */
 export interface EncodedRow {
@@ -20,8 +20,13 @@ export type RowsSource = (rows: readonly EncodedRow[]) => RawBuilder<unknown>
 
 const ROWS_PER_STATEMENT = 50_000
 
+/** Records as the online table stores them (encoded once: the embedded cache keeps the same text). */
+export function encodeRecords(records: readonly OnlineRecord[]): EncodedRow[] {
+  return records.map((r) => ({ entity_key: r.key, feature_values: encodeFeatureValues(r.values), event_ts_us: r.eventTs, created_ts_us: r.createdTs }))
+}
+
 /**
- * Upserts records (one per key) into `online_values` with the newer-wins rule of
+ * Upserts encoded records (one per key) into `online_values` with the newer-wins rule of
  * `isNewerOrSame`, expressed in SQL so that it holds against rows this process never saw.
  * Run inside a transaction for atomicity. Returns the rows inserted or replaced.
  *
@@ -34,13 +39,11 @@ const ROWS_PER_STATEMENT = 50_000
  *        and coalesce(excluded.created_ts_us, $5) >= coalesce(online_values.created_ts_us, $5))
  */
 export async function upsertOnlineRows(
-  db: Kysely<MetadataSchema>, rowsSource: RowsSource, project: string, ref: OnlineViewRef, records: readonly OnlineRecord[], now: string,
+  db: Kysely<MetadataSchema>, rowsSource: RowsSource, project: string, ref: OnlineViewRef, records: readonly EncodedRow[], now: string,
 ): Promise<number> {
   let written = 0
   for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
-    const rows = records.slice(i, i + ROWS_PER_STATEMENT).map((r): EncodedRow => ({
-      entity_key: r.key, feature_values: encodeFeatureValues(r.values), event_ts_us: r.eventTs, created_ts_us: r.createdTs,
-    }))
+    const rows = records.slice(i, i + ROWS_PER_STATEMENT)
     // `where true` keeps PostgreSQL from reading `on conflict` as part of a join (its documented parse ambiguity).
     const result = await sql`
       insert into online_values (project, view, version, entity_key, feature_values, event_ts_us, created_ts_us, written_at)
@@ -74,9 +77,5 @@ export async function readView(db: Kysely<MetadataSchema>, project: string, ref:
 }
 
 export function toStoredValue(r: { feature_values: string; event_ts_us: number | bigint; created_ts_us: number | bigint | null }): StoredValue {
-  return {
-    values: decodeFeatureValues(r.feature_values),
-    eventTs: Number(r.event_ts_us),
-    createdTs: r.created_ts_us === null ? null : Number(r.created_ts_us),
-  }
+  return new StoredValue(r.feature_values, Number(r.event_ts_us), r.created_ts_us === null ? null : Number(r.created_ts_us))
 }

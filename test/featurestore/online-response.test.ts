@@ -1,0 +1,70 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import type { Value } from '../../src/engines/index.js'
+import { encodeFeatureValues, splitFeatureValues } from '../../src/featurestore/online/keys.js'
+import { onlineResponse, onlineResponseJson, type FieldStatus, type OnlineAnswer, type OnlinePlan } from '../../src/featurestore/online/online-features.js'
+import { StoredValue } from '../../src/featurestore/online/online-store.js'
+
+const status = fc.constantFrom<FieldStatus>('PRESENT', 'NOT_FOUND', 'OUTSIDE_MAX_AGE')
+// Strings with quotes, commas, brackets and backslashes are what a splitter gets wrong.
+const tricky = fc.string({ unit: fc.constantFrom('"', ',', '[', ']', '{', '}', '\\', 'a', 'é', '\n', '\u2028') })
+const value: fc.Arbitrary<Value> = fc.oneof(
+  fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string(), tricky, fc.boolean(), fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }), fc.array(tricky, { maxLength: 3 }),
+) as fc.Arbitrary<Value>
+const micros = fc.date({ min: new Date('1900-01-01'), max: new Date('2200-01-01'), noInvalidDate: true })
+  .chain((d) => fc.integer({ min: 0, max: 999 }).map((us) => d.getTime() * 1000 + us))
+
+/** A random answer: rows of one key column, views of 1–4 features, rows found or not (some stored rows shorter than the schema). */
+const answer: fc.Arbitrary<OnlineAnswer> = fc.integer({ min: 0, max: 6 }).chain((rows) => {
+  const view = fc.integer({ min: 1, max: 4 }).chain((width) => fc.record({
+    width: fc.constant(width),
+    stored: fc.array(fc.option(fc.record({ values: fc.array(value, { minLength: width - 1, maxLength: width }), ts: micros }), { nil: undefined }), { minLength: rows, maxLength: rows }),
+    statuses: fc.array(status, { minLength: rows, maxLength: rows }),
+  }))
+  return fc.record({ keys: fc.array(fc.integer(), { minLength: rows, maxLength: rows }), views: fc.array(view, { minLength: 1, maxLength: 4 }), shuffle: fc.boolean() })
+}).map(({ keys, views, shuffle }) => {
+  let features = views.flatMap((v, i) => Array.from({ length: v.width }, (_, f) => ({ name: `v${i}__f${f}`, view: i, valueIndex: f })))
+  if (shuffle) features = [...features].reverse() // request order need not follow the views
+  const plan: OnlinePlan = {
+    entityColumns: ['driver_id'],
+    views: views.map((_, i) => ({ ref: { view: `v${i}`, version: 1 }, entityColumns: ['driver_id'], ttlMicros: 0 })),
+    features,
+    featureNames: ['driver_id', ...features.map((f) => f.name)],
+  }
+  return {
+    plan,
+    entities: { driver_id: keys },
+    rowCount: keys.length,
+    views: views.map((v) => ({
+      stored: v.stored.map((s) => (s ? new StoredValue(encodeFeatureValues(s.values), s.ts, null) : undefined)),
+      statuses: v.statuses,
+    })),
+  }
+})
+
+describe('online response rendering', () => {
+  it('writes as JSON exactly what JSON.stringify writes of the response object', () => {
+    fc.assert(fc.property(answer, (a) => assert.equal(onlineResponseJson(a), JSON.stringify(onlineResponse(a)))), { numRuns: 500 })
+  })
+
+  it('shares each view\'s statuses and timestamps among its features in the response object', () => {
+    const a = fc.sample(answer.filter((x) => x.plan.features.length > 1 && x.plan.views.length === 1), 1)[0]!
+    const [, first, second] = onlineResponse(a).results
+    assert.equal(first!.statuses, second!.statuses)
+    assert.equal(first!.event_timestamps, second!.event_timestamps)
+  })
+
+  it('splits stored feature values into the JSON text of each value', () => {
+    fc.assert(fc.property(fc.array(fc.jsonValue()), (values) => {
+      assert.deepEqual(splitFeatureValues(JSON.stringify(values)), values.map((v) => JSON.stringify(v)))
+    }), { numRuns: 500 })
+  })
+
+  it('writes bigint join keys as numbers when they fit a double and as strings otherwise', () => {
+    const plan: OnlinePlan = { entityColumns: ['id'], views: [], features: [], featureNames: ['id'] }
+    const json = onlineResponseJson({ plan, entities: { id: [1n, 2n ** 64n] }, rowCount: 2, views: [] })
+    assert.deepEqual(JSON.parse(json).results[0].values, [1, '18446744073709551616'])
+  })
+})
