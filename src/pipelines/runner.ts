@@ -151,12 +151,24 @@ export class PipelineRunner {
    * kept. A run whose worker is still alive is refused: its running tasks would run twice.
    */
   async resume(runId: string): Promise<RunSummary> {
+    await this.prepareResume(runId)
+    return this.execute(runId)
+  }
+
+  /**
+   * resume's check and release, without executing (the API answers before the run continues):
+   * the run is queued again, so it no longer shows a lost worker and a scheduler adopts it if
+   * this process stops before executing it.
+   */
+  async prepareResume(runId: string): Promise<void> {
     const run = this.view(await this.getRun(runId))
     if (run.state === 'running' && !run.worker_lost) {
       throw Errors.conflict(`run ${runId} is being executed by ${run.worker} (heartbeat at ${run.heartbeat_at}); resume is for runs whose worker died`)
     }
-    await runsRepo.releaseRunningTasks(this.options.metadata.db, runId)
-    return this.execute(runId)
+    await this.options.metadata.transaction(async (tx) => {
+      await runsRepo.releaseRunningTasks(tx, runId)
+      await runsRepo.updateRun(tx, runId, { state: 'queued', note: null, worker: null, heartbeat_at: null })
+    })
   }
 
   /** The run with whether its worker is lost (as of this runner's clock). */

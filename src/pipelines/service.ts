@@ -1,6 +1,6 @@
 import { Errors, type Logger } from '../core/index.js'
 import type { BatchResolver } from '../expectations/index.js'
-import { runsRepo, type MetadataStore } from '../metadata/index.js'
+import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
@@ -33,6 +33,12 @@ export interface RunRequest {
   cache?: boolean
 }
 
+/** A run started in the background: as stored when it started, and its end. */
+export interface StartedRun extends RunSummary {
+  /** Settles when the run ends (rejects only when its bookkeeping fails, e.g. the database closed under it). */
+  done: Promise<RunSummary>
+}
+
 export interface BackfillRequest {
   from: string
   to: string
@@ -52,6 +58,9 @@ export class PipelinesService {
   /** Task types pipelines can `use`; services register theirs here when asof opens. */
   readonly tasks: TaskRegistry
   readonly runner: PipelineRunner
+  /** Runs this process executes in the background, until each ends. */
+  private readonly executing = new Map<string, Promise<unknown>>()
+  private serial: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: PipelinesServiceOptions) {
     this.tasks = options.tasks ?? new TaskRegistry()
@@ -73,13 +82,79 @@ export class PipelinesService {
     return p
   }
 
-  /** Runs a pipeline now (logical date: now, or the given one, replacing that date's earlier run). */
-  run(name: string, request: RunRequest = {}): Promise<RunSummary> {
-    return this.runner.run(this.get(name), { ...request, trigger: 'manual' })
+  /** Runs a pipeline now and waits for its end (logical date: now, or the given one, replacing that date's earlier run). */
+  async run(name: string, request: RunRequest = {}): Promise<RunSummary> {
+    return (await this.start(name, request)).done
   }
 
-  resume(runId: string): Promise<RunSummary> {
-    return this.runner.resume(runId)
+  /**
+   * Creates a run and executes it in the background: answers as soon as the run is stored, with
+   * the run as it is then. Bad input fails before anything is stored; a run of the same
+   * (pipeline, logical date) still queued or running is a conflict naming it, not a second run.
+   */
+  async start(name: string, request: RunRequest = {}): Promise<StartedRun> {
+    const p = this.get(name)
+    return this.oneAtATime(async () => {
+      // validates params and fixes the logical date (now) before anything is stored
+      const draft = this.runner.newRun(p, { ...request, trigger: 'manual' })
+      await this.refuseInProgress(draft)
+      const run = await this.runner.createRun(p, { ...request, logicalDate: draft.logical_date, trigger: 'manual' })
+      return this.launch(run.id)
+    })
+  }
+
+  /** Finishes an interrupted run and waits for its end. */
+  async resume(runId: string): Promise<RunSummary> {
+    return (await this.startResume(runId)).done
+  }
+
+  /** resume, answering once the run is released for execution here (the rest runs in the background). */
+  async startResume(runId: string): Promise<StartedRun> {
+    return this.oneAtATime(async () => {
+      if (this.executing.has(runId)) throw Errors.conflict(`run ${runId} is already being executed by this process`)
+      await this.runner.prepareResume(runId)
+      return this.launch(runId)
+    })
+  }
+
+  /**
+   * Marks the runs this process is still executing as lost at once (the process is stopping and
+   * cannot finish them), so nobody mistakes them for alive while their heartbeat ages; each can
+   * be finished with `asof pipeline resume`.
+   */
+  async interruptRuns(reason: string): Promise<string[]> {
+    const ids = [...this.executing.keys()]
+    for (const id of ids) {
+      await runsRepo.updateRun(this.options.metadata.db, id, { heartbeat_at: null, note: `interrupted: ${reason}` })
+    }
+    return ids
+  }
+
+  /** Executes a stored run in the background, tracked until it ends; resolves with the run as it is now. */
+  private async launch(runId: string): Promise<StartedRun> {
+    const done = this.runner.execute(runId)
+    const tracked = done
+      .catch((e) => this.options.log.error({ err: e, run: runId }, 'run stopped before its end'))
+      .finally(() => this.executing.delete(runId))
+    this.executing.set(runId, tracked)
+    return { ...(await this.show(runId)), done }
+  }
+
+  /** A conflict when that (pipeline, logical date) already has a run queued, or running on a live worker. */
+  private async refuseInProgress(draft: RunRow): Promise<void> {
+    const existing = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
+    if (!existing) return
+    const view = this.runner.view(existing)
+    if (existing.state === 'queued' || (existing.state === 'running' && !view.worker_lost)) {
+      throw Errors.conflict(`pipeline ${draft.pipeline} already has run ${existing.id} ${existing.state} for logical date ${draft.logical_date}; wait for it (asof pipeline show ${existing.id}) before running that date again`)
+    }
+  }
+
+  /** Check-then-create sections run one at a time in this process, so two requests cannot both pass the check. */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(work)
+    this.serial = result.catch(() => undefined)
+    return result
   }
 
   /**
