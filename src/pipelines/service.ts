@@ -53,6 +53,12 @@ export interface BackfillResult {
   skipped: string[]
 }
 
+/** A backfill started in the background: its runs as stored (queued), and its end. */
+export interface StartedBackfill extends BackfillResult {
+  /** Settles when the last run ends. */
+  done: Promise<BackfillResult>
+}
+
 /** The pipelines service the CLI and the API call: list, run, resume, backfill, runs, show, scheduler. */
 export class PipelinesService {
   /** Task types pipelines can `use`; services register theirs here when asof opens. */
@@ -130,24 +136,32 @@ export class PipelinesService {
     return ids
   }
 
-  /** Executes a stored run in the background, tracked until it ends; resolves with the run as it is now. */
+  /** Executes a stored run in the background; resolves with the run as it is now. */
   private async launch(runId: string): Promise<StartedRun> {
+    const done = this.execute(runId)
+    return { ...(await this.show(runId)), done }
+  }
+
+  /** Executes a stored run, tracked until it ends (interruptRuns marks it when the process stops first). */
+  private execute(runId: string): Promise<RunSummary> {
     const done = this.runner.execute(runId)
     const tracked = done
       .catch((e) => this.options.log.error({ err: e, run: runId }, 'run stopped before its end'))
       .finally(() => this.executing.delete(runId))
     this.executing.set(runId, tracked)
-    return { ...(await this.show(runId)), done }
+    return done
   }
 
-  /** A conflict when that (pipeline, logical date) already has a run queued, or running on a live worker. */
-  private async refuseInProgress(draft: RunRow): Promise<void> {
+  /**
+   * A conflict when that (pipeline, logical date) already has a run queued, or running on a live
+   * worker; otherwise the date's earlier run, if any.
+   */
+  private async refuseInProgress(draft: RunRow): Promise<RunRow | undefined> {
     const existing = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
-    if (!existing) return
-    const view = this.runner.view(existing)
-    if (existing.state === 'queued' || (existing.state === 'running' && !view.worker_lost)) {
+    if (existing && (existing.state === 'queued' || (existing.state === 'running' && !this.runner.view(existing).worker_lost))) {
       throw Errors.conflict(`pipeline ${draft.pipeline} already has run ${existing.id} ${existing.state} for logical date ${draft.logical_date}; wait for it (asof pipeline show ${existing.id}) before running that date again`)
     }
+    return existing
   }
 
   /** Check-then-create sections run one at a time in this process, so two requests cannot both pass the check. */
@@ -158,22 +172,40 @@ export class PipelinesService {
   }
 
   /**
-   * Runs every logical date of the schedule from `from` to `to` (inclusive), oldest first. Dates
-   * whose run already succeeded are skipped unless `rerunSucceeded`; others are replaced.
+   * Runs every logical date of the schedule from `from` to `to` (inclusive), oldest first, and
+   * waits for them. Dates whose run already succeeded are skipped unless `rerunSucceeded`; others are replaced.
    */
   async backfill(name: string, request: BackfillRequest): Promise<BackfillResult> {
+    return (await this.startBackfill(name, request)).done
+  }
+
+  /**
+   * backfill, answering once every run is stored (queued); they execute here one at a time,
+   * oldest first. A date whose run is queued or running is a conflict, before anything is stored.
+   */
+  async startBackfill(name: string, request: BackfillRequest): Promise<StartedBackfill> {
     const p = this.get(name)
-    const result: BackfillResult = { runs: [], skipped: [] }
-    for (const date of backfillDates(p, request.from, request.to)) {
-      const logicalDate = isoDate(date)
-      const existing = await runsRepo.findRun(this.options.metadata.db, p.name, logicalDate)
-      if (existing?.state === 'success' && !request.rerunSucceeded) {
-        result.skipped.push(logicalDate)
-        continue
+    return this.oneAtATime(async () => {
+      const skipped: string[] = []
+      const drafts: RunRow[] = []
+      for (const date of backfillDates(p, request.from, request.to)) {
+        const draft = this.runner.newRun(p, { logicalDate: isoDate(date), dataInterval: intervalFor(p, date), trigger: 'backfill', cache: request.cache })
+        const existing = await this.refuseInProgress(draft)
+        if (existing?.state === 'success' && !request.rerunSucceeded) skipped.push(draft.logical_date)
+        else drafts.push(draft)
       }
-      result.runs.push(await this.runner.run(p, { logicalDate, dataInterval: intervalFor(p, date), trigger: 'backfill', cache: request.cache }))
-    }
-    return result
+      const runs: RunRow[] = []
+      for (const d of drafts) {
+        runs.push(await this.runner.createRun(p, {
+          logicalDate: d.logical_date, dataInterval: { start: d.data_interval_start, end: d.data_interval_end }, trigger: 'backfill', cache: request.cache,
+        }))
+      }
+      let previous: Promise<unknown> = Promise.resolve()
+      const ends = runs.map((run) => (previous = previous.then(() => this.execute(run.id))) as Promise<RunSummary>)
+      const done = Promise.all(ends).then((summaries) => ({ runs: summaries, skipped }))
+      done.catch(() => undefined) // each run's failure is logged where it executes
+      return { runs: await Promise.all(runs.map((r) => this.show(r.id))), skipped, done }
+    })
   }
 
   /** Runs, newest logical date first; a running one whose worker died says so (`worker_lost`). */

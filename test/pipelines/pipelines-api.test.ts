@@ -90,6 +90,34 @@ for (const engine of ENGINES) {
       }
     })
 
+    it('backfills in the background, one run at a time; an overlapping backfill is a 409', async () => {
+      const svc = await startTestService(engine, { allowOpen: true, writeRepo: (dir) => {
+        writePipelines(dir)
+        writeFileSync(join(dir, 'pipelines', 'daily.yaml'), 'name: daily\nschedule: "0 0 * * *"\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 300 }, cache: false }\n')
+      } })
+      try {
+        const body = { from: '2026-04-01', to: '2026-04-03' }
+        const r = await call(svc.url, 'POST', '/api/v1/pipelines/daily/backfill', { body })
+        assert.equal(r.status, 202, r.text)
+        assert.deepEqual(r.json.runs.map((x: { run: { logical_date: string } }) => x.run.logical_date), ['2026-04-01T00:00:00Z', '2026-04-02T00:00:00Z', '2026-04-03T00:00:00Z'])
+        assert.deepEqual(r.json.skipped, [])
+        const overlapping = await call(svc.url, 'POST', '/api/v1/pipelines/daily/backfill', { body: { from: '2026-04-03', to: '2026-04-04' } })
+        assert.equal(overlapping.status, 409, overlapping.text)
+        assert.match(overlapping.json.detail, /for logical date 2026-04-03T00:00:00Z/)
+        const ended = []
+        for (const x of r.json.runs) ended.push(await untilEnded(svc.url, `/api/v1/runs/${x.run.id}`))
+        assert.deepEqual(ended.map((x) => x.run.state), ['success', 'success', 'success'])
+        const starts = ended.map((x) => Date.parse(x.run.started_at))
+        assert.ok(starts[1]! >= Date.parse(ended[0].run.ended_at) && starts[2]! >= Date.parse(ended[1].run.ended_at), 'one at a time, oldest first')
+        const again = await call(svc.url, 'POST', '/api/v1/pipelines/daily/backfill?wait=true', { body: { from: '2026-04-01', to: '2026-04-04' } })
+        assert.equal(again.status, 200, again.text)
+        assert.deepEqual(again.json.skipped, ['2026-04-01T00:00:00Z', '2026-04-02T00:00:00Z', '2026-04-03T00:00:00Z'])
+        assert.deepEqual(again.json.runs.map((x: { run: { state: string } }) => x.run.state), ['success'])
+      } finally {
+        await svc.dispose()
+      }
+    })
+
     it('refuses bad input with a 4xx before recording anything', async () => {
       const svc = await startTestService(engine, { allowOpen: true, writeRepo: writePipelines })
       try {
@@ -150,6 +178,7 @@ describe('asof pipeline beside a running asof serve (real processes)', () => {
   it('runs through the API with the local output, and a run cut by SIGTERM shows lost at once and resumes', async () => {
     const { dir, remove } = tempDir('asof-pipeline-api-')
     writePipelines(dir)
+    writeFileSync(join(dir, 'pipelines', 'daily.yaml'), 'name: daily\nschedule: "0 0 * * *"\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 100 }, cache: false }\n')
     const local = asof(dir, 'pipeline', 'run', 'nap', '--param', 'ms=0', '--date', '2026-06-01')
     assert.equal(local.status, 0, local.stderr)
     let server = await serve(dir)
@@ -166,6 +195,9 @@ describe('asof pipeline beside a running asof serve (real processes)', () => {
       const unknown = await asofAsync(dir, 'pipeline', 'run', 'nope')
       assert.equal(unknown.status, 2)
       assert.match(unknown.stderr, /unknown pipeline "nope"/)
+      const backfilled = await asofAsync(dir, 'pipeline', 'backfill', 'daily', '--from', '2026-04-01', '--to', '2026-04-02')
+      assert.equal(backfilled.status, 0, backfilled.stderr)
+      assert.match(backfilled.stdout, /2026-04-01T00:00:00Z {2}success {2}backfill\n.*2026-04-02T00:00:00Z {2}success {2}backfill\n2 runs, 0 failed, 0 skipped\n$/)
 
       // SIGTERM while a triggered run sleeps: the server exits, the run is not left looking alive
       const started = await call(server.url, 'POST', '/api/v1/pipelines/nap/runs', { body: { params: { ms: 4000 }, logical_date: '2026-06-03' } })

@@ -55,12 +55,14 @@ export const pipelinesRoutes: RouteModule = (app, { asof }) => {
   app.post('/api/v1/pipelines/:name/backfill', {
     config: { access: 'write' },
     schema: {
-      summary: 'Run every scheduled logical date in [from, to]', tags, params: z.object({ name }),
+      summary: 'Run every scheduled logical date in [from, to], one at a time (202 with the queued runs to poll; ?wait=true answers when all end)',
+      tags, params: z.object({ name }), querystring: waitQuery,
       body: z.object({ from: isoTime, to: isoTime, rerun_succeeded: z.boolean().default(false), cache: z.boolean().optional() }).strict(),
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const b = request.body
-    return pipelines.backfill(request.params.name, { from: b.from, to: b.to, rerunSucceeded: b.rerun_succeeded, cache: b.cache })
+    const { done, ...now } = await pipelines.startBackfill(request.params.name, { from: b.from, to: b.to, rerunSucceeded: b.rerun_succeeded, cache: b.cache })
+    return request.query.wait ? reply.code(200).send(await done) : reply.code(202).send(now)
   })
 
   app.get('/api/v1/runs', {

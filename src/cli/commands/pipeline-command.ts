@@ -140,8 +140,13 @@ function remotePipelines(client: ServerClient): Pipelines {
     run: async (name, r) => untilEnded(await client.request<RunSummary>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/runs`,
       { params: r.params, logical_date: r.logicalDate, cache: r.cache })),
     resume: async (runId) => untilEnded(await client.request<RunSummary>('POST', `/api/v1/runs/${encodeURIComponent(runId)}/resume`)),
-    backfill: (name, r) => client.request<BackfillResult>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/backfill`,
-      { from: r.from, to: r.to, rerun_succeeded: r.rerunSucceeded ?? false, cache: r.cache }),
+    backfill: async (name, r) => {
+      const started = await client.request<BackfillResult>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/backfill`,
+        { from: r.from, to: r.to, rerun_succeeded: r.rerunSucceeded ?? false, cache: r.cache })
+      const runs: RunSummary[] = []
+      for (const run of started.runs) runs.push(await untilEnded(run)) // they run oldest first, one at a time
+      return { runs, skipped: started.skipped }
+    },
     runs: async (f) => (await client.request<{ runs: RunView[] }>('GET', `/api/v1/runs?${new URLSearchParams({
       ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}), ...(f.limit !== undefined ? { limit: String(f.limit) } : {}),
     }).toString()}`)).runs,
