@@ -115,13 +115,13 @@ export class PipelineRunner {
   }
 
   /**
-   * Creates the run for (pipeline, logical date), replacing an earlier run of that date, and its
-   * pending task instances. Returns the stored run.
+   * Creates the run for (pipeline, logical date), replacing an earlier run of that date (unless
+   * `check` refuses it by throwing), and its pending task instances. Returns the stored run.
    */
-  async createRun(p: PipelineSpec, o: StartRunOptions = {}): Promise<RunRow> {
+  async createRun(p: PipelineSpec, o: StartRunOptions = {}, check?: (earlier: RunRow) => void): Promise<RunRow> {
     const run = this.newRun(p, o)
     await this.options.metadata.transaction(async (tx) => {
-      await runsRepo.replaceRun(tx, run)
+      await runsRepo.replaceRun(tx, run, check)
       await runsRepo.insertTaskRuns(tx, p.tasks.map((t) => pendingRow(run.id, t.id, WHOLE_TASK)))
     })
     return run

@@ -4,7 +4,7 @@ import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
-import { PipelineRunner, type RunSummary, type RunView } from './runner.js'
+import { PipelineRunner, type RunSummary, type RunView, type StartRunOptions } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
 import { Scheduler } from './schedule/scheduler.js'
 import { TaskRegistry, type JsonValue } from './task.js'
@@ -103,8 +103,7 @@ export class PipelinesService {
     return this.oneAtATime(async () => {
       // validates params and fixes the logical date (now) before anything is stored
       const draft = this.runner.newRun(p, { ...request, trigger: 'manual' })
-      await this.refuseInProgress(draft)
-      const run = await this.runner.createRun(p, { ...request, logicalDate: draft.logical_date, trigger: 'manual' })
+      const run = await this.create(p, draft, { ...request, logicalDate: draft.logical_date, trigger: 'manual' })
       return this.launch(run.id)
     })
   }
@@ -153,15 +152,26 @@ export class PipelinesService {
   }
 
   /**
-   * A conflict when that (pipeline, logical date) already has a run queued, or running on a live
-   * worker; otherwise the date's earlier run, if any.
+   * Stores the run drafted as `draft`, refusing (in the same transaction) to replace a run of that
+   * date still in progress. Another process may insert one between that check and the insert;
+   * the run's unique key then refuses ours, and that is the same conflict, not a failure.
    */
-  private async refuseInProgress(draft: RunRow): Promise<RunRow | undefined> {
-    const existing = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
-    if (existing && (existing.state === 'queued' || (existing.state === 'running' && !this.runner.view(existing).worker_lost))) {
-      throw Errors.conflict(`pipeline ${draft.pipeline} already has run ${existing.id} ${existing.state} for logical date ${draft.logical_date}; wait for it (asof pipeline show ${existing.id}) before running that date again`)
+  private async create(p: PipelineSpec, draft: RunRow, o: StartRunOptions): Promise<RunRow> {
+    const check = (earlier: RunRow) => this.refuseInProgress(earlier)
+    try {
+      return await this.runner.createRun(p, o, check)
+    } catch (e) {
+      const earlier = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
+      if (earlier) check(earlier)
+      throw e
     }
-    return existing
+  }
+
+  /** A conflict when `earlier` (a run of the date about to run) is queued, or running on a live worker. */
+  private refuseInProgress(earlier: RunRow): void {
+    if (earlier.state === 'queued' || (earlier.state === 'running' && !this.runner.view(earlier).worker_lost)) {
+      throw Errors.conflict(`pipeline ${earlier.pipeline} already has run ${earlier.id} ${earlier.state} for logical date ${earlier.logical_date}; wait for it (asof pipeline show ${earlier.id}) before running that date again`)
+    }
   }
 
   /** Check-then-create sections run one at a time in this process, so two requests cannot both pass the check. */
@@ -190,13 +200,15 @@ export class PipelinesService {
       const drafts: RunRow[] = []
       for (const date of backfillDates(p, request.from, request.to)) {
         const draft = this.runner.newRun(p, { logicalDate: isoDate(date), dataInterval: intervalFor(p, date), trigger: 'backfill', cache: request.cache })
-        const existing = await this.refuseInProgress(draft)
+        // every date is checked before any run is stored
+        const existing = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
+        if (existing) this.refuseInProgress(existing)
         if (existing?.state === 'success' && !request.rerunSucceeded) skipped.push(draft.logical_date)
         else drafts.push(draft)
       }
       const runs: RunRow[] = []
       for (const d of drafts) {
-        runs.push(await this.runner.createRun(p, {
+        runs.push(await this.create(p, d, {
           logicalDate: d.logical_date, dataInterval: { start: d.data_interval_start, end: d.data_interval_end }, trigger: 'backfill', cache: request.cache,
         }))
       }

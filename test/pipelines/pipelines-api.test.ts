@@ -7,6 +7,9 @@ import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { ENGINES, tempDir } from '../helpers/engines.js'
 import { call, startTestService } from '../api/helpers.js'
+import { createLogger } from '../../src/core/index.js'
+import { PipelinesService } from '../../src/pipelines/index.js'
+import { openRunnerFixture } from './helpers.js'
 
 const BIN = resolve(import.meta.dirname, '../../bin/asof.js')
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
@@ -65,7 +68,7 @@ for (const engine of ENGINES) {
 
         // once ended, the date can run again: the new run replaces it
         const rerun = await call(svc.url, 'POST', '/api/v1/pipelines/nap/runs?wait=true', { body: { logical_date: '2026-05-01', params: { ms: 0 } } })
-        assert.equal(rerun.status, 200, rerun.text)
+        assert.equal(rerun.status, 201, rerun.text)
         assert.equal(rerun.json.run.state, 'success')
         assert.notEqual(rerun.json.run.id, run.id)
         const runs = await call(svc.url, 'GET', '/api/v1/runs?pipeline=nap')
@@ -79,12 +82,18 @@ for (const engine of ENGINES) {
       const svc = await startTestService(engine, { allowOpen: true, writeRepo: writePipelines })
       try {
         const r = await call(svc.url, 'POST', '/api/v1/pipelines/broken/runs?wait=true')
-        assert.equal(r.status, 200, r.text)
+        assert.equal(r.status, 201, r.text)
         assert.equal(r.json.run.state, 'failed')
         assert.match(r.json.run.note, /boom failed: .*no data today/)
         const bad = await call(svc.url, 'POST', '/api/v1/pipelines/broken/runs?wait=yes')
         assert.equal(bad.status, 400)
         assert.equal(bad.json.field, 'querystring.wait')
+        // documented in the OpenAPI schema, on every route that starts runs
+        const doc = (await call(svc.url, 'GET', '/docs/json')).json
+        for (const path of ['/api/v1/pipelines/{name}/runs', '/api/v1/pipelines/{name}/backfill', '/api/v1/runs/{id}/resume']) {
+          const wait = doc.paths[path].post.parameters.find((x: { name: string; in: string }) => x.name === 'wait' && x.in === 'query')
+          assert.match(wait?.description ?? '', /answer when the run ends/, path)
+        }
       } finally {
         await svc.dispose()
       }
@@ -140,6 +149,35 @@ for (const engine of ENGINES) {
         assert.equal((await call(svc.url, 'POST', '/api/v1/runs/run_nope/resume')).status, 404)
       } finally {
         await svc.dispose()
+      }
+    })
+  })
+}
+
+for (const engine of ENGINES) {
+  describe(`${engine.kind}: two processes triggering one logical date`, { skip: engine.skip }, () => {
+    it('start it once; the other gets the 409, whether it lost at the check or at the insert', async () => {
+      const fixture = await openRunnerFixture(engine)
+      const repo = tempDir('asof-pipeline-race-')
+      writePipelines(repo.dir)
+      // two services on one metadata store: each serializes only its own requests, like two replicas
+      const service = () => new PipelinesService({ metadata: fixture.metadata, repoDir: repo.dir, home: fixture.home, log: createLogger('silent') })
+      const [a, b] = [service(), service()]
+      try {
+        for (const day of ['01', '02', '03', '04']) {
+          // the run outlasts both requests (an ended run may be replaced: that is a re-run, not a race)
+          const request = { logicalDate: `2026-07-${day}`, params: { ms: 800 } }
+          const outcomes = await Promise.allSettled([a.start('nap', request), b.start('nap', request)])
+          const started = outcomes.filter((o) => o.status === 'fulfilled')
+          const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+          assert.equal(started.length, 1, `${day}: ${refused.map((r) => String(r.reason)).join('; ')}`)
+          assert.equal(refused[0]!.reason.code, 'ASOF_CONFLICT', String(refused[0]!.reason))
+          assert.equal((await started[0]!.value.done).run.state, 'success')
+        }
+        assert.equal((await a.runs({ pipeline: 'nap' })).length, 4)
+      } finally {
+        await fixture.dispose()
+        repo.remove()
       }
     })
   })

@@ -11,7 +11,7 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
 /** `?wait=true`: answer when the run ends (for scripts) instead of at once. */
 const waitQuery = z.object({
   wait: z.enum(['true', 'false']).default('false').transform((v) => v === 'true')
-    .describe('true: answer 200 when the run ends, with its final state; default: answer 202 as soon as the run is stored'),
+    .describe('true: answer when the run ends (201 for a new run, 200 otherwise), with its final state; default: answer 202 as soon as the run is stored'),
 }).strict()
 
 /**
@@ -29,10 +29,10 @@ export const pipelinesRoutes: RouteModule = (app, { asof }) => {
   app.get('/api/v1/pipelines/:name', { schema: { summary: 'One pipeline definition', tags, params: z.object({ name }) } },
     async (request) => pipelines.get(request.params.name))
 
-  /** 202 with the run and where to poll it, or (wait) 200 with the run ended. */
-  const answer = async (started: StartedRun, wait: boolean, reply: FastifyReply) => {
+  /** 202 with the run and where to poll it, or (wait) `endedStatus` with the run ended. */
+  const answer = async (started: StartedRun, wait: boolean, reply: FastifyReply, endedStatus: 200 | 201) => {
     const { done, ...now } = started
-    if (wait) return reply.code(200).send(await done)
+    if (wait) return reply.code(endedStatus).send(await done)
     return reply.code(202).header('location', `/api/v1/runs/${encodeURIComponent(now.run.id)}`).send(now)
   }
 
@@ -49,7 +49,7 @@ export const pipelinesRoutes: RouteModule = (app, { asof }) => {
     },
   }, async (request, reply) => {
     const b = request.body ?? {}
-    return answer(await pipelines.start(request.params.name, { params: b.params, logicalDate: b.logical_date, cache: b.cache }), request.query.wait, reply)
+    return answer(await pipelines.start(request.params.name, { params: b.params, logicalDate: b.logical_date, cache: b.cache }), request.query.wait, reply, 201)
   })
 
   app.post('/api/v1/pipelines/:name/backfill', {
@@ -81,5 +81,5 @@ export const pipelinesRoutes: RouteModule = (app, { asof }) => {
       summary: 'Finish a run interrupted by a crash (202 with the run to poll; ?wait=true answers when it ends)',
       tags, params: z.object({ id: name }), querystring: waitQuery,
     },
-  }, async (request, reply) => answer(await pipelines.startResume(request.params.id), request.query.wait, reply))
+  }, async (request, reply) => answer(await pipelines.startResume(request.params.id), request.query.wait, reply, 200))
 }

@@ -75,9 +75,13 @@ export async function claimRun(db: Db, run: RunRow): Promise<boolean> {
   return inserted !== undefined
 }
 
-/** Inserts a run, replacing (with its task instances) any earlier run of the same logical date. Call in a transaction. */
-export async function replaceRun(db: Db, run: RunRow): Promise<string | undefined> {
+/**
+ * Inserts a run, replacing (with its task instances) any earlier run of the same logical date.
+ * `check` sees that earlier run first and may refuse by throwing. Call in a transaction.
+ */
+export async function replaceRun(db: Db, run: RunRow, check?: (earlier: RunRow) => void): Promise<string | undefined> {
   const old = await findRun(db, run.pipeline, run.logical_date)
+  if (old) check?.(old)
   if (old) {
     await db.deleteFrom('pipeline_task_runs').where('run_id', '=', old.id).execute()
     await db.deleteFrom('pipeline_runs').where('id', '=', old.id).execute()
