@@ -5,11 +5,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
-import { ENGINES, tempDir } from '../helpers/engines.js'
+import { ENGINES, tempDir, type TestEngine } from '../helpers/engines.js'
 import { call, startTestService } from '../api/helpers.js'
 import { createLogger } from '../../src/core/index.js'
 import { PipelinesService } from '../../src/pipelines/index.js'
 import { openRunnerFixture } from './helpers.js'
+import { runsRepo, type MetadataStore } from '../../src/metadata/index.js'
 
 const BIN = resolve(import.meta.dirname, '../../bin/asof.js')
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
@@ -154,32 +155,54 @@ for (const engine of ENGINES) {
   })
 }
 
+/** Pipelines services (as many as asked for) over one metadata store on `engine` and one repo. */
+async function withServices(engine: TestEngine, work: (service: () => PipelinesService, metadata: MetadataStore) => Promise<void>): Promise<void> {
+  const fixture = await openRunnerFixture(engine)
+  const repo = tempDir('asof-pipeline-services-')
+  writePipelines(repo.dir)
+  try {
+    await work(() => new PipelinesService({ metadata: fixture.metadata, repoDir: repo.dir, home: fixture.home, log: createLogger('silent') }), fixture.metadata)
+  } finally {
+    await fixture.dispose()
+    repo.remove()
+  }
+}
+
 for (const engine of ENGINES) {
   describe(`${engine.kind}: two processes triggering one logical date`, { skip: engine.skip }, () => {
-    it('start it once; the other gets the 409, whether it lost at the check or at the insert', async () => {
-      const fixture = await openRunnerFixture(engine)
-      const repo = tempDir('asof-pipeline-race-')
-      writePipelines(repo.dir)
+    it('start it once; the other gets the 409, whether it lost at the check or at the insert', () => withServices(engine, async (service) => {
       // two services on one metadata store: each serializes only its own requests, like two replicas
-      const service = () => new PipelinesService({ metadata: fixture.metadata, repoDir: repo.dir, home: fixture.home, log: createLogger('silent') })
       const [a, b] = [service(), service()]
-      try {
-        for (const day of ['01', '02', '03', '04']) {
-          // the run outlasts both requests (an ended run may be replaced: that is a re-run, not a race)
-          const request = { logicalDate: `2026-07-${day}`, params: { ms: 800 } }
-          const outcomes = await Promise.allSettled([a.start('nap', request), b.start('nap', request)])
-          const started = outcomes.filter((o) => o.status === 'fulfilled')
-          const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
-          assert.equal(started.length, 1, `${day}: ${refused.map((r) => String(r.reason)).join('; ')}`)
-          assert.equal(refused[0]!.reason.code, 'ASOF_CONFLICT', String(refused[0]!.reason))
-          assert.equal((await started[0]!.value.done).run.state, 'success')
-        }
-        assert.equal((await a.runs({ pipeline: 'nap' })).length, 4)
-      } finally {
-        await fixture.dispose()
-        repo.remove()
+      for (const day of ['01', '02', '03', '04']) {
+        // the run outlasts both requests (an ended run may be replaced: that is a re-run, not a race)
+        const request = { logicalDate: `2026-07-${day}`, params: { ms: 800 } }
+        const outcomes = await Promise.allSettled([a.start('nap', request), b.start('nap', request)])
+        const started = outcomes.filter((o) => o.status === 'fulfilled')
+        const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+        assert.equal(started.length, 1, `${day}: ${refused.map((r) => String(r.reason)).join('; ')}`)
+        assert.equal(refused[0]!.reason.code, 'ASOF_CONFLICT', String(refused[0]!.reason))
+        assert.equal((await started[0]!.value.done).run.state, 'success')
       }
-    })
+      assert.equal((await a.runs({ pipeline: 'nap' })).length, 4)
+    }))
+  })
+}
+
+for (const engine of ENGINES) {
+  describe(`${engine.kind}: a process stopping under its runs`, { skip: engine.skip }, () => {
+    it('marks them lost at once, and a late heartbeat does not revive them', () => withServices(engine, async (services, metadata) => {
+      const service = services()
+      const started = await service.start('nap', { params: { ms: 1000 } })
+      for (let i = 0; i < 100 && (await service.show(started.run.id)).run.state !== 'running'; i++) await sleep(20)
+      assert.deepEqual(await service.interruptRuns('test stop'), [started.run.id])
+      const [lost] = await service.runs({ pipeline: 'nap' })
+      assert.equal(lost!.worker_lost, true)
+      assert.equal(lost!.note, 'interrupted: test stop')
+      assert.equal(await runsRepo.heartbeat(metadata.db, lost!.id, lost!.worker!, new Date().toISOString()), false)
+      assert.equal((await service.show(lost!.id)).run.heartbeat_at, null)
+      await started.done // this process did not actually stop: the run ends, and says so
+      assert.equal((await service.show(lost!.id)).run.state, 'success')
+    }))
   })
 }
 

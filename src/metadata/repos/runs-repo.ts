@@ -120,10 +120,13 @@ export async function startQueuedRun(db: Db, id: string, now: string): Promise<b
   return Number(r.numUpdatedRows) === 1
 }
 
-/** Records that `worker` is still executing the run; false when the run is no longer running. */
+/**
+ * Records that `worker` is still executing the run; false when the run is no longer running, or
+ * was marked lost (heartbeat cleared, e.g. by a server stopping under it): that stays lost.
+ */
 export async function heartbeat(db: Db, id: string, worker: string, now: string): Promise<boolean> {
   const r = await db.updateTable('pipeline_runs').set({ worker, heartbeat_at: now })
-    .where('id', '=', id).where('state', '=', 'running').executeTakeFirst()
+    .where('id', '=', id).where('state', '=', 'running').where('heartbeat_at', 'is not', null).executeTakeFirst()
   return Number(r.numUpdatedRows) === 1
 }
 
