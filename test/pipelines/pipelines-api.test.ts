@@ -1,12 +1,13 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { ENGINES, tempDir, type TestEngine } from '../helpers/engines.js'
 import { call, startTestService } from '../api/helpers.js'
+import { startServe } from '../helpers/serve.js'
 import { createLogger } from '../../src/core/index.js'
 import { PipelinesService } from '../../src/pipelines/index.js'
 import { openRunnerFixture } from './helpers.js'
@@ -206,20 +207,6 @@ for (const engine of ENGINES) {
   })
 }
 
-/** A real `asof serve` on an ephemeral port; resolves with its URL once it printed it. */
-async function serve(repo: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', '--port', '0'], { env: CLEAN_ENV, stdio: ['ignore', 'pipe', 'pipe'] })
-  let err = ''
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { err += c })
-  let out = ''
-  child.stdout!.setEncoding('utf8')
-  for await (const chunk of child.stdout!) {
-    out += chunk
-    if (out.includes('\n')) break
-  }
-  return { child, url: JSON.parse(out.split('\n')[0]!).url, stderr: () => err }
-}
-
 function asof(repo: string, ...args: string[]) {
   return spawnSync(process.execPath, [BIN, '--repo', repo, ...args], { encoding: 'utf8', env: CLEAN_ENV })
 }
@@ -242,7 +229,7 @@ describe('asof pipeline beside a running asof serve (real processes)', () => {
     writeFileSync(join(dir, 'pipelines', 'daily.yaml'), 'name: daily\nschedule: "0 0 * * *"\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 100 }, cache: false }\n')
     const local = asof(dir, 'pipeline', 'run', 'nap', '--param', 'ms=0', '--date', '2026-06-01')
     assert.equal(local.status, 0, local.stderr)
-    let server = await serve(dir)
+    let server = await startServe(dir, CLEAN_ENV)
     try {
       // the server holds the DuckDB file: run, runs, show and resume go through its API
       const remote = await asofAsync(dir, 'pipeline', 'run', 'nap', '--param', 'ms=300', '--date', '2026-06-02')
@@ -267,7 +254,7 @@ describe('asof pipeline beside a running asof serve (real processes)', () => {
       await sleep(500)
       server.child.kill('SIGTERM')
       const [code] = await once(server.child, 'exit')
-      assert.equal(code, 0, server.stderr())
+      assert.equal(code, 0)
       const listed = asof(dir, '--json', 'pipeline', 'runs', 'nap', '--limit', '1')
       const [run] = JSON.parse(listed.stdout)
       assert.equal(run.id, runId)
@@ -278,7 +265,7 @@ describe('asof pipeline beside a running asof serve (real processes)', () => {
       assert.match(run.note, /interrupted: the server stopped while it ran/)
 
       // resumed through a new server: the CLI polls it to its end
-      server = await serve(dir)
+      server = await startServe(dir, CLEAN_ENV)
       const resumed = await asofAsync(dir, '--json', 'pipeline', 'resume', runId)
       assert.equal(resumed.status, 0, resumed.stderr)
       const summary = JSON.parse(resumed.stdout)
