@@ -91,6 +91,8 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
       await app.close()
       await scheduler?.stop()
       if (serverFile && readServerFile(asof.config.home)?.pid === process.pid) rmSync(serverFile, { force: true })
+      // runs triggered over the API still executing here: shown lost at once, for `asof pipeline resume`
+      await asof.pipelines.interruptRuns('the server stopped while it ran')
       await asof.close()
     })()
     return closing

@@ -6,7 +6,7 @@ export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOpti
 export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
 export { cacheKey } from './cache.js'
 export { ModelRegistry, parseModelRef, WEBHOOK_EVENTS, type ModelRegistryOptions, type ModelRef, type ModelVersion, type NewModelVersion, type RegisteredModel, type ModelMetrics, type ModelLineage, type ModelSignature, type SignatureColumn, type TrainingMetadata, type Webhook, type WebhookEvent, type NewWebhook } from './models/model-registry.js'
-export { PipelinesService, startScheduler, type PipelinesServiceOptions, type RunRequest, type BackfillRequest, type BackfillResult } from './service.js'
+export { PipelinesService, startScheduler, type PipelinesServiceOptions, type RunRequest, type StartedRun, type BackfillRequest, type BackfillResult, type StartedBackfill } from './service.js'
 export { Scheduler, type SchedulerOptions, type TickResult } from './schedule/scheduler.js'
 export { backfillDates, dueDates, intervalFor } from './schedule/backfill.js'
 export { ticksBetween, nextTick, validateCron } from './schedule/cron.js'

@@ -115,13 +115,13 @@ export class PipelineRunner {
   }
 
   /**
-   * Creates the run for (pipeline, logical date), replacing an earlier run of that date, and its
-   * pending task instances. Returns the stored run.
+   * Creates the run for (pipeline, logical date), replacing an earlier run of that date (unless
+   * `check` refuses it by throwing), and its pending task instances. Returns the stored run.
    */
-  async createRun(p: PipelineSpec, o: StartRunOptions = {}): Promise<RunRow> {
+  async createRun(p: PipelineSpec, o: StartRunOptions = {}, check?: (earlier: RunRow) => void): Promise<RunRow> {
     const run = this.newRun(p, o)
     await this.options.metadata.transaction(async (tx) => {
-      await runsRepo.replaceRun(tx, run)
+      await runsRepo.replaceRun(tx, run, check)
       await runsRepo.insertTaskRuns(tx, p.tasks.map((t) => pendingRow(run.id, t.id, WHOLE_TASK)))
     })
     return run
@@ -151,12 +151,24 @@ export class PipelineRunner {
    * kept. A run whose worker is still alive is refused: its running tasks would run twice.
    */
   async resume(runId: string): Promise<RunSummary> {
+    await this.prepareResume(runId)
+    return this.execute(runId)
+  }
+
+  /**
+   * resume's check and release, without executing (the API answers before the run continues):
+   * the run is queued again, so it no longer shows a lost worker and a scheduler adopts it if
+   * this process stops before executing it.
+   */
+  async prepareResume(runId: string): Promise<void> {
     const run = this.view(await this.getRun(runId))
     if (run.state === 'running' && !run.worker_lost) {
       throw Errors.conflict(`run ${runId} is being executed by ${run.worker} (heartbeat at ${run.heartbeat_at}); resume is for runs whose worker died`)
     }
-    await runsRepo.releaseRunningTasks(this.options.metadata.db, runId)
-    return this.execute(runId)
+    await this.options.metadata.transaction(async (tx) => {
+      await runsRepo.releaseRunningTasks(tx, runId)
+      await runsRepo.updateRun(tx, runId, { state: 'queued', note: null, worker: null, heartbeat_at: null })
+    })
   }
 
   /** The run with whether its worker is lost (as of this runner's clock). */

@@ -75,9 +75,13 @@ export async function claimRun(db: Db, run: RunRow): Promise<boolean> {
   return inserted !== undefined
 }
 
-/** Inserts a run, replacing (with its task instances) any earlier run of the same logical date. Call in a transaction. */
-export async function replaceRun(db: Db, run: RunRow): Promise<string | undefined> {
+/**
+ * Inserts a run, replacing (with its task instances) any earlier run of the same logical date.
+ * `check` sees that earlier run first and may refuse by throwing. Call in a transaction.
+ */
+export async function replaceRun(db: Db, run: RunRow, check?: (earlier: RunRow) => void): Promise<string | undefined> {
   const old = await findRun(db, run.pipeline, run.logical_date)
+  if (old) check?.(old)
   if (old) {
     await db.deleteFrom('pipeline_task_runs').where('run_id', '=', old.id).execute()
     await db.deleteFrom('pipeline_runs').where('id', '=', old.id).execute()
@@ -116,10 +120,13 @@ export async function startQueuedRun(db: Db, id: string, now: string): Promise<b
   return Number(r.numUpdatedRows) === 1
 }
 
-/** Records that `worker` is still executing the run; false when the run is no longer running. */
+/**
+ * Records that `worker` is still executing the run; false when the run is no longer running, or
+ * was marked lost (heartbeat cleared, e.g. by a server stopping under it): that stays lost.
+ */
 export async function heartbeat(db: Db, id: string, worker: string, now: string): Promise<boolean> {
   const r = await db.updateTable('pipeline_runs').set({ worker, heartbeat_at: now })
-    .where('id', '=', id).where('state', '=', 'running').executeTakeFirst()
+    .where('id', '=', id).where('state', '=', 'running').where('heartbeat_at', 'is not', null).executeTakeFirst()
   return Number(r.numUpdatedRows) === 1
 }
 
