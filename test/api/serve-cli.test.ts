@@ -75,7 +75,7 @@ describe('asof serve and asof keys (real processes)', () => {
       assert.match(blocked.stderr, new RegExp(`pid ${child.pid}.*${url.replace(/[.]/g, '\\.')}`))
 
       // a request in flight when SIGTERM arrives is answered before the process exits
-      const inFlight = fetch(`${url}/api/v1/pipelines/nap/runs`, { method: 'POST', headers: { ...bearer(key.secret), 'content-type': 'application/json' }, body: '{}' })
+      const inFlight = fetch(`${url}/api/v1/pipelines/nap/runs?wait=true`, { method: 'POST', headers: { ...bearer(key.secret), 'content-type': 'application/json' }, body: '{}' })
       await new Promise((r) => setTimeout(r, 400))
       child.kill('SIGTERM')
       const answered = await inFlight
