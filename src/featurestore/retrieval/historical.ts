@@ -145,7 +145,7 @@ async function withRetrievalQuery<T>(
     }, entities.columns, entities.where)
     const resolved = new Map([...views.values()].map((r) => [`${r.name}@${r.version}`, r]))
     const sourceFrom = (v: PlannedView) => engine.from(resolved.get(`${v.view}@${v.version}`)!.relation)
-    const target = { sourceFrom, cast: engine.cast.bind(engine) }
+    const target = { sourceFrom, cast: engine.cast.bind(engine), sqlType: engine.sqlType.bind(engine) }
     const read = storedService && { name: storedService.name, version: storedService.version }
     if (engine.kind !== 'duckdb') return await run(engine, renderPitPostgres(plan, entities.input, target), plan, read)
     const keys = await asofKeys(engine, plan, sourceFrom)

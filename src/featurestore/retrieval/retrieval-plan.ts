@@ -47,6 +47,8 @@ export interface PlannedFeature {
   /** The source column holding it (after `field_mapping`). */
   readonly sourceColumn: string
   readonly dtype: string
+  /** The source column's type as its engine names it (DuckDB: `DOUBLE`; PostgreSQL: a type oid). */
+  readonly sourceEngineType: string
   /** The output column name. */
   readonly output: string
 }
@@ -140,6 +142,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
     const prefix = selection.alias ?? resolved.name
     const sourceColumnOf = sourceColumnResolver(spec.source.field_mapping)
     const sourceTypes = new Map(resolved.sourceColumns.map((c) => [c.name, c.type]))
+    const sourceEngineTypes = new Map(resolved.sourceColumns.map((c) => [c.name, c.engineType]))
     const requireSourceColumn = (column: string, role: string) => {
       if (!sourceTypes.has(column)) {
         throw Errors.sourceUnreadable(spec.source.name, `it has no column ${JSON.stringify(column)} (${role} of view ${resolved.name}@${resolved.version}); columns: ${[...sourceTypes.keys()].join(', ')}`)
@@ -164,7 +167,8 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
       if (taken) throw Errors.badInput('features', `${producer} and ${taken} both produce the column ${JSON.stringify(output)}${request.fullFeatureNames ? '' : ' (use full feature names or an alias)'}`)
       outputs.set(output, producer)
       const dtype = spec.schema.find((f) => f.name === feature)!.dtype
-      return { feature, dtype, output, sourceColumn: requireSourceColumn(sourceColumnOf(feature), 'feature') }
+      const sourceColumn = requireSourceColumn(sourceColumnOf(feature), 'feature')
+      return { feature, dtype, output, sourceColumn, sourceEngineType: sourceEngineTypes.get(sourceColumn)! }
     })
     const createdColumn = spec.source.created_timestamp_column
     return {
