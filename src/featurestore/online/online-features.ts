@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { stringifyJson } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
 import { encodeEntityKey } from './keys.js'
 import type { OnlineStore, OnlineViewRef, StoredValue } from './online-store.js'
@@ -123,7 +124,7 @@ export function onlineResponseJson(answer: OnlineAnswer): string {
   const keyTail = tail(new Array<string>(rowCount).fill('PRESENT'), new Array<string>(rowCount).fill(KEY_TIMESTAMP))
   const viewTails = answer.views.map(({ stored, statuses }) => tail(statuses, stored.map((s) => (s ? s.eventTimestamp : KEY_TIMESTAMP))))
   const out: string[] = ['{"metadata":{"feature_names":', namesJson(plan), '},"results":[']
-  plan.entityColumns.forEach((c, i) => out.push(i ? ',{"values":' : '{"values":', jsonOfValues(entities[c]!), keyTail))
+  plan.entityColumns.forEach((c, i) => out.push(i ? ',{"values":' : '{"values":', stringifyJson(entities[c]!), keyTail))
   const column = new Array<string>(rowCount)
   plan.features.forEach((f, n) => {
     const { stored } = answer.views[f.view]!
@@ -151,14 +152,6 @@ function namesJson(plan: OnlinePlan): string {
   return json
 }
 
-/** Request values (join keys) as JSON: bigints (from callers other than HTTP) as numbers when they fit a double, else as strings. */
-function jsonOfValues(values: readonly Value[]): string {
-  try {
-    return JSON.stringify(values)
-  } catch {
-    return JSON.stringify(values, (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))
-  }
-}
 
 function keysOf(view: PlannedOnlineView, entities: Record<string, Value[]>, rowCount: number): (string | null)[] {
   const cols = view.entityColumns.map((c) => entities[c]!)

@@ -4,7 +4,7 @@ import {
   Binary, Bool, Field, Float32, Float64, Int32, Int64, List, Table, TimestampMicrosecond, Utf8, makeBuilder, makeData, makeVector, tableToIPC,
   type DataType, type Vector,
 } from 'apache-arrow'
-import { Errors, parseTimestampMicros } from '../../core/index.js'
+import { Errors, bigintReplacer, parseTimestampMicros } from '../../core/index.js'
 import type { ColumnType, ResultSet, Value } from '../../engines/index.js'
 
 export type OutputFormat = 'parquet' | 'csv' | 'json' | 'arrow'
@@ -18,8 +18,8 @@ export function outputFormatOf(path: string): OutputFormat {
 
 /** A JSON array of records; timestamps are ISO-8601 UTC strings with microseconds, bytes base64. */
 export function writeJsonFile(path: string, result: ResultSet): void {
-  const json = JSON.stringify(result.rows, (_k, v: unknown) => {
-    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
+  const json = JSON.stringify(result.rows, (k, v: unknown) => {
+    if (typeof v === 'bigint') return bigintReplacer(k, v)
     if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
     return v
   })

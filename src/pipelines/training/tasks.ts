@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { Errors, hashFile } from '../../core/index.js'
+import { Errors, hashFile, stringifyJson } from '../../core/index.js'
 import { sql, type Engine, type Row } from '../../engines/index.js'
 import type { ArtifactRef } from '../artifacts.js'
 import type { ModelRegistry, ModelMetrics, SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
@@ -80,10 +80,6 @@ async function readPrepared(ref: ArtifactRef): Promise<PreparedData> {
   return JSON.parse(await readFile(ref.path, 'utf8')) as PreparedData
 }
 
-/** JSON in which a bigint becomes a number where exact, else its decimal string. */
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))
-}
 
 async function loadTrained(ref: ArtifactRef): Promise<TrainedModel> {
   return (await tfSteps()).loadModel(ref.path)
@@ -159,7 +155,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
         label: p.label, slice_column: p.slice_column ?? null, preprocessing, inputs: inputSignature(preprocessing, columns), train, test,
       }
       return {
-        prepared: await ctx.artifacts.write('prepared.json', toJson(prepared)),
+        prepared: await ctx.artifacts.write('prepared.json', stringifyJson(prepared)),
         rows: { total: rows.length, train: train.length, test: test.length, dropped_null_label: all.length - rows.length },
         label: p.label,
         features,
