@@ -1,10 +1,9 @@
 import { z } from 'zod'
-import { Errors } from '../../core/index.js'
 import type { Relation } from '../../engines/index.js'
 import { fileFormatOf } from '../batch-spec.js'
 import { defineExpectation } from '../define.js'
 import type { QueryMetric } from '../metrics/metric.js'
-import { columnDrift, datasetDrift, DRIFT_TESTS, isNumericType, readDistribution, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
+import { compareColumns, datasetDrift, DRIFT_TESTS, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
 
 const driftTest = z.enum(DRIFT_TESTS as [DriftTest, ...DriftTest[]])
 
@@ -42,23 +41,12 @@ function driftMetric(k: DriftKwargs): QueryMetric {
     shape: 'query', name: 'table.column_drift', args: { reference, columns: columns ?? null, stattest: stattest ?? null, stattest_threshold: stattest_threshold ?? null, per_column_stattest },
     run: async (scope): Promise<ColumnDrift[]> => {
       const relation = referenceRelation(reference)
-      const referenceColumns = new Set((await scope.engine.describe(relation)).map((c) => c.name))
-      const batchColumns = scope.context.columns
-      for (const name of columns ?? []) {
-        if (!referenceColumns.has(name) || !batchColumns.some((c) => c.name === name)) {
-          throw Errors.badInput('columns', `column ${JSON.stringify(name)} is not in both the batch and the reference`)
-        }
-      }
-      const compared = batchColumns.filter((c) => (columns ? columns.includes(c.name) : referenceColumns.has(c.name)))
-      const out: ColumnDrift[] = []
-      for (const c of compared) {
-        const numeric = isNumericType(c.type)
-        const ref = await readDistribution(scope.engine, scope.engine.from(relation), c.name, numeric)
-        const cur = await readDistribution(scope.engine, scope.from, c.name, numeric)
-        const override = per_column_stattest[c.name]
-        out.push(columnDrift(c.name, ref, cur, override?.stattest ?? stattest, override?.threshold ?? stattest_threshold))
-      }
-      return out
+      const referenceSide = { engine: scope.engine, from: scope.engine.from(relation), columns: await scope.engine.describe(relation), label: 'the reference' }
+      const batchSide = { engine: scope.engine, from: scope.from, columns: scope.context.columns, label: 'the batch' }
+      const { drifts } = await compareColumns(referenceSide, batchSide, columns, (name) => ({
+        test: per_column_stattest[name]?.stattest ?? stattest, threshold: per_column_stattest[name]?.threshold ?? stattest_threshold,
+      }), 'columns')
+      return drifts
     },
   }
 }

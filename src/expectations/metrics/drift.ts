@@ -1,4 +1,5 @@
-import { sql, col, type Engine, type RawBuilder, type ColumnType } from '../../engines/index.js'
+import { Errors } from '../../core/index.js'
+import { sql, col, type Column, type Engine, type RawBuilder, type ColumnType } from '../../engines/index.js'
 
 /**
  * Distribution drift between a reference batch and a current batch, with the statistical tests
@@ -94,6 +95,41 @@ export function columnDrift(column: string, reference: Distribution, current: Di
   const score = DRIFT_STATISTICS[t](reference, current)
   const drifted = P_VALUE_TESTS.has(t) ? score < limit : score >= limit
   return { column, test: t, score, threshold: limit, drifted }
+}
+
+/** One side of a drift comparison: a relation on its engine, with its columns. */
+export interface DriftSide {
+  readonly engine: Engine
+  readonly from: RawBuilder<unknown>
+  readonly columns: readonly Column[]
+  /** How a message names this side. */
+  readonly label: string
+}
+
+/** How one column is tested: a test and threshold, or Evidently's defaults when absent. */
+export type DriftTestChoice = (column: string) => { test?: DriftTest; threshold?: number }
+
+/**
+ * Per-column drift of `current` against `reference` (the sides may be on different engines):
+ * `columns`, or every column of `current` that `reference` has too, each read as one distribution
+ * per side (a GROUP BY each). A named column missing on either side is a bad input on `field`.
+ */
+export async function compareColumns(
+  reference: DriftSide, current: DriftSide, columns: readonly string[] | undefined, testOf: DriftTestChoice, field: string,
+): Promise<{ drifts: ColumnDrift[]; distributions: Record<string, readonly [Distribution, Distribution]> }> {
+  const names = columns ?? current.columns.map((c) => c.name).filter((n) => reference.columns.some((c) => c.name === n))
+  const drifts: ColumnDrift[] = []
+  const distributions: Record<string, readonly [Distribution, Distribution]> = {}
+  for (const name of names) {
+    const [r, c] = [reference.columns.find((x) => x.name === name), current.columns.find((x) => x.name === name)]
+    if (!r || !c) throw Errors.badInput(field, `column ${JSON.stringify(name)} is not in both ${current.label} and ${reference.label}`)
+    const numeric = isNumericType(r.type) && isNumericType(c.type)
+    const pair = [await readDistribution(reference.engine, reference.from, name, numeric), await readDistribution(current.engine, current.from, name, numeric)] as const
+    distributions[name] = pair
+    const { test, threshold } = testOf(name)
+    drifts.push(columnDrift(name, pair[0], pair[1], test, threshold))
+  }
+  return { drifts, distributions }
 }
 
 export interface DatasetDrift {

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { Errors, hashFile, hashValue, type Logger } from '../../core/index.js'
 import {
-  columnDrift, datasetDrift, isNumericType, readDistribution, type BatchResolver, type BatchSpec, type Distribution, type ResolvedBatch,
+  compareColumns, datasetDrift, type BatchResolver, type BatchSpec, type DriftSide, type ResolvedBatch,
 } from '../../expectations/index.js'
 import { resultsRepo, type MetadataStore } from '../../metadata/index.js'
 import type { DriftSensor, SensorCondition, SensorLeaf } from '../definition.js'
@@ -127,26 +127,15 @@ async function driftFingerprint(sensor: DriftSensor, ctx: SensorContext): Promis
     referenceSpec = sensor.reference
   }
   const [reference, current] = [await ctx.resolveBatch(referenceSpec), await ctx.resolveBatch(sensor.current)]
-  const [referenceColumns, currentColumns] = [await reference.engine.describe(reference.relation), await current.engine.describe(current.relation)]
-  const columns = sensor.columns ?? modelInputs ?? currentColumns.map((c) => c.name).filter((n) => referenceColumns.some((c) => c.name === n))
-  const drifts = []
-  const distributions: Record<string, [Distribution, Distribution]> = {}
-  for (const name of columns) {
-    const [r, c] = [referenceColumns.find((x) => x.name === name), currentColumns.find((x) => x.name === name)]
-    if (!r || !c) {
-      throw Errors.badInput('sensors.drift.columns', `column ${JSON.stringify(name)} is not in both the reference (${reference.description}) and the current batch (${current.description})`)
-    }
-    const numeric = isNumericType(r.type) && isNumericType(c.type)
-    const pair: [Distribution, Distribution] = [await distributionOf(reference, name, numeric), await distributionOf(current, name, numeric)]
-    distributions[name] = pair
-    drifts.push(columnDrift(name, pair[0], pair[1], sensor.test, sensor.threshold))
-  }
+  const { drifts, distributions } = await compareColumns(
+    await driftSide(reference, `the reference (${reference.description})`), await driftSide(current, `the current batch (${current.description})`),
+    sensor.columns ?? modelInputs, () => ({ test: sensor.test, threshold: sensor.threshold }), 'sensors.drift.columns')
   const drift = datasetDrift(drifts, sensor.drift_share)
   if (!drift.drifted) return undefined
   ctx.log.info({ reference: reference.description, current: current.description, drifted: drifts.filter((d) => d.drifted) }, 'drift sensor: the current batch drifts')
   return hashValue({ distributions, test: sensor.test ?? null, threshold: sensor.threshold ?? null, drift_share: sensor.drift_share })
 }
 
-function distributionOf(batch: ResolvedBatch, column: string, numeric: boolean): Promise<Distribution> {
-  return readDistribution(batch.engine, batch.engine.from(batch.relation), column, numeric)
+async function driftSide(batch: ResolvedBatch, label: string): Promise<DriftSide> {
+  return { engine: batch.engine, from: batch.engine.from(batch.relation), columns: await batch.engine.describe(batch.relation), label }
 }
