@@ -37,6 +37,11 @@ export interface UnexpectedRows {
 export interface ExpectationDefinition<K extends z.ZodType = z.ZodType> {
   readonly type: `expect_${string}` | `unexpected_rows_expectation`
   readonly domain: Domain
+  /**
+   * False for table expectations answered from the schema and the row count alone. Other table and
+   * query expectations (SQL checks, drift, history rules) may read any column; the rest read the columns their kwargs name.
+   */
+  readonly readsValues?: false
   /** zod schema of the kwargs this type takes (common kwargs such as `row_condition` are parsed apart). */
   readonly kwargs: K
   /** The metrics to compute, by local name. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { AsofError, Errors, describeZodError, formatPath, newId } from '../core/index.js'
-import { sql, type Engine, type Relation } from '../engines/index.js'
+import { sql, type Column, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
 import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
 import type { AnyExpectationDefinition, Evaluation, UnexpectedRows } from './define.js'
@@ -18,6 +18,12 @@ export interface Batch {
   readonly relation: Relation
   /** Shown in the result's `meta.batch_spec` and stored with metric history (`driver_stats@2`, a path…). */
   readonly description?: string
+  /**
+   * Called once the suite is planned, with the batch's columns it reads (in the batch's order): the
+   * relation to scan instead of `relation`, which still gives the schema. `asof validate --data`
+   * parses a text file once into a table of just these columns (a CSV's unread timestamps cost ~15 % of the parse).
+   */
+  readonly prepare?: (columns: readonly string[]) => Promise<Relation>
 }
 
 export interface ValidateOptions {
@@ -96,12 +102,13 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
     }
   }))
   planned.sort((a, b) => a.index - b.index)
+  const scanned = batch.prepare ? await batch.prepare(columnsRead(planned, columns)) : batch.relation
 
   // One scope per distinct row condition; each compiles to one aggregate scan.
   const scopes = new Map<string, { scope: BatchScope; members: Planned[] }>()
   for (const p of planned) {
     const key = p.rowCondition?.text ?? ''
-    if (!scopes.has(key)) scopes.set(key, { scope: scopeFor(batch, context, p.rowCondition), members: [] })
+    if (!scopes.has(key)) scopes.set(key, { scope: scopeFor(batch.engine, scanned, context, p.rowCondition), members: [] })
     scopes.get(key)!.members.push(p)
   }
   const metrics: ComputedMetric[] = []
@@ -174,6 +181,23 @@ async function plan(
   return { index, config, resolvedKwargs, definition, kwargs: parsed.data, format, ...(rowCondition ? { rowCondition } : {}), requests }
 }
 
+/**
+ * The batch's columns the planned expectations read, in the batch's order: those their kwargs, row
+ * conditions and index columns name, or all of them when one may read any (a SQL check, drift).
+ * At least one, so that a relation of just these columns keeps the batch's rows.
+ */
+function columnsRead(planned: readonly Planned[], columns: readonly Column[]): string[] {
+  const read = new Set<string>()
+  for (const p of planned) {
+    const { domain, readsValues } = p.definition
+    if (readsValues !== false && (domain === 'table' || domain === 'query')) return columns.map((c) => c.name)
+    const named = readsValues === false ? [] : referencedColumns(p.kwargs)
+    for (const name of [...named, ...(p.rowCondition?.columns ?? []), ...(p.format.unexpected_index_column_names ?? [])]) read.add(name)
+  }
+  const names = columns.map((c) => c.name).filter((n) => read.has(n))
+  return names.length > 0 ? names : columns.slice(0, 1).map((c) => c.name)
+}
+
 function referencedColumns(kwargs: unknown): string[] {
   const k = kwargs as Record<string, unknown>
   const names: unknown[] = [k.column, k.column_A, k.column_B, ...(Array.isArray(k.column_list) ? k.column_list : [])]
@@ -186,10 +210,10 @@ function zodProblem(error: z.ZodError): ExpectationProblem {
   return new ExpectationProblem(describeZodError(error, 'kwargs'), field ? `kwargs.${field}` : 'kwargs')
 }
 
-function scopeFor(batch: Batch, context: MetricContext, condition: RowCondition | undefined): BatchScope {
-  const base = batch.engine.from(batch.relation)
+function scopeFor(engine: Engine, relation: Relation, context: MetricContext, condition: RowCondition | undefined): BatchScope {
+  const base = engine.from(relation)
   const from = condition ? sql`(select * from ${base} as b where ${condition.sql})` : base
-  return { engine: batch.engine, relation: batch.relation, from, context }
+  return { engine, relation, from, context }
 }
 
 async function finish(

@@ -124,6 +124,37 @@ for (const testEngine of ENGINES) {
       assert.equal(statements.filter((text) => /\blimit\b/i.test(text)).length, 1, 'no other rows pass')
     })
 
+    it('asks `prepare` for just the columns the suite reads and scans its relation, with the batch schema from `relation`', async () => {
+      const relation = { kind: 'table' as const, name: 'driver_stats' }
+      const prepared = `driver_stats_part_${opened.engine.kind}`
+      const asked: (readonly string[])[] = []
+      const prepare = async (columns: readonly string[]) => {
+        asked.push(columns)
+        await opened.engine.execute(sql`create table ${sql.id(prepared)} as select ${sql.join(columns.map((c) => sql.id(c)))} from driver_stats`)
+        return { kind: 'table' as const, name: prepared }
+      }
+      const suite = readSuite({ name: 's', expectations: [
+        { type: 'expect_table_column_count_to_equal', kwargs: { value: 6 } },
+        { type: 'expect_column_to_exist', kwargs: { column: 'event_timestamp' } },
+        { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], row_condition: 'acc_rate > 0.5', result_format: { result_format: 'COMPLETE', unexpected_index_column_names: ['avg_daily_trips'] } } },
+      ] })
+      try {
+        const { result } = await validate(suite, { engine: opened.engine, relation, prepare })
+        assert.deepEqual(asked, [['acc_rate', 'avg_daily_trips', 'city']], 'in the batch order; none for schema-only expectations')
+        assert.deepEqual(result.results.map((r) => r.success), [true, true, false])
+        assert.equal(result.results[2]!.result.unexpected_index_query?.toString().includes(prepared), true)
+        const whole = await validate(suite, { engine: opened.engine, relation })
+        assert.deepEqual(result.results.map((r) => r.result.unexpected_index_list ?? r.result.observed_value), whole.result.results.map((r) => r.result.unexpected_index_list ?? r.result.observed_value))
+        // a type that may read any column (an Airflow-style SQL check) gets them all
+        const all = readSuite({ name: 's', expectations: [{ type: 'expect_query_results_to_be_all_true', kwargs: { query: 'select count(*) > 0 from {batch}' } }] })
+        await opened.engine.execute(sql`drop table ${sql.id(prepared)}`)
+        await validate(all, { engine: opened.engine, relation, prepare })
+        assert.deepEqual(asked[1], ['driver_id', 'event_timestamp', 'conv_rate', 'acc_rate', 'avg_daily_trips', 'city'])
+      } finally {
+        await opened.engine.execute(sql`drop table if exists ${sql.id(prepared)}`)
+      }
+    })
+
     it('runs a row condition as its own scope, with the condition rebuilt from parameters', async () => {
       const suite = readSuite({ name: 's', expectations: [
         { type: 'expect_column_values_to_be_in_set', kwargs: { column: 'city', value_set: ['Chicago'], row_condition: "city = 'Chicago' and driver_id >= 1000" } },

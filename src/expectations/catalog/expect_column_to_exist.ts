@@ -6,6 +6,7 @@ import { tableColumns } from '../metrics/table.js'
 export const expectColumnToExist = defineExpectation({
   type: 'expect_column_to_exist',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject({ column: columnSchema, column_index: z.number().int().min(0).nullish() }),
   metrics: () => ({ columns: tableColumns() }),
   evaluate: (k, v) => {

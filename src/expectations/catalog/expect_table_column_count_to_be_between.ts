@@ -7,6 +7,7 @@ import { boundsShape, inBounds } from './shared.js'
 export const expectTableColumnCountToBeBetween = defineExpectation({
   type: 'expect_table_column_count_to_be_between',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject(boundsShape),
   metrics: () => ({ columns: tableColumns() }),
   evaluate: (k, v) => {

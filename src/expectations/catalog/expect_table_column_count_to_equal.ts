@@ -6,6 +6,7 @@ import { tableColumns } from '../metrics/table.js'
 export const expectTableColumnCountToEqual = defineExpectation({
   type: 'expect_table_column_count_to_equal',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject({ value: z.number().int().min(0) }),
   metrics: () => ({ columns: tableColumns() }),
   evaluate: (k, v) => {

@@ -6,6 +6,7 @@ import { tableColumns } from '../metrics/table.js'
 export const expectTableColumnsToMatchOrderedList = defineExpectation({
   type: 'expect_table_columns_to_match_ordered_list',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject({ column_list: z.array(columnSchema).nullable() }),
   metrics: () => ({ columns: tableColumns() }),
   evaluate: (k, v) => {

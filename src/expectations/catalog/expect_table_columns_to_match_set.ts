@@ -9,6 +9,7 @@ import { tableColumns } from '../metrics/table.js'
 export const expectTableColumnsToMatchSet = defineExpectation({
   type: 'expect_table_columns_to_match_set',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject({ column_set: z.array(columnSchema).nullable(), exact_match: z.boolean().nullish() }),
   metrics: () => ({ columns: tableColumns() }),
   evaluate: (k, v) => {

@@ -7,6 +7,7 @@ import { boundsShape, inBounds } from './shared.js'
 export const expectTableRowCountToBeBetween = defineExpectation({
   type: 'expect_table_row_count_to_be_between',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject(boundsShape),
   metrics: () => ({ rows: rowCount() }),
   evaluate: (k, v) => ({ success: inBounds(v.rows, k), result: { observed_value: v.rows } }),

@@ -7,6 +7,7 @@ import { rowCount } from '../metrics/table.js'
 export const expectTableRowCountToEqualOtherTable = defineExpectation({
   type: 'expect_table_row_count_to_equal_other_table',
   domain: 'table',
+  readsValues: false,
   kwargs: z.looseObject({ other_table_name: z.string().min(1) }),
   metrics: (k) => ({
     self: rowCount(),
