@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs'
 import { pipeline } from 'node:stream/promises'
-import pg from 'pg'
-import { from as copyFrom } from 'pg-copy-streams'
+// pg loads when a PostgreSQL engine opens: every command imports this module, few connect
+// (loading pg was ~70 ms of an `asof validate --data` start).
+import type pg from 'pg'
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
 import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
@@ -32,18 +33,18 @@ const int8 = (s: string): number | bigint => {
 }
 // A timestamp without zone is read as UTC, as everywhere in asof.
 const timestamp = (s: string): string => normalizeTimestamp(s.replace(' ', 'T'))
-// pg's runtime arrayParser is `{ create(source, parse) }`, although @types/pg declares a function.
-const arrayParser = pg.types.arrayParser as unknown as { create(s: string, parse: (x: string) => unknown): { parse(): unknown[] } }
-const array = (parse: (s: string) => unknown) => (s: string) => arrayParser.create(s, parse).parse()
-
-const PARSERS: Record<number, (s: string) => unknown> = {
-  20: int8, 1700: Number, 1184: timestamp, 1114: timestamp, 1082: String,
-  1016: array(int8), 1185: array(timestamp), 1115: array(timestamp), 1182: array(String),
-}
-
-const typeParsers = {
-  getTypeParser: ((oid: number, format?: string) =>
-    PARSERS[oid] ?? (pg.types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)) as typeof pg.types.getTypeParser,
+function typeParsers(types: typeof pg.types) {
+  // pg's runtime arrayParser is `{ create(source, parse) }`, although @types/pg declares a function.
+  const arrayParser = types.arrayParser as unknown as { create(s: string, parse: (x: string) => unknown): { parse(): unknown[] } }
+  const array = (parse: (s: string) => unknown) => (s: string) => arrayParser.create(s, parse).parse()
+  const parsers: Record<number, (s: string) => unknown> = {
+    20: int8, 1700: Number, 1184: timestamp, 1114: timestamp, 1082: String,
+    1016: array(int8), 1185: array(timestamp), 1115: array(timestamp), 1182: array(String),
+  }
+  return {
+    getTypeParser: ((oid: number, format?: string) =>
+      parsers[oid] ?? (types.getTypeParser as (o: number, f?: string) => unknown)(oid, format)) as typeof types.getTypeParser,
+  }
 }
 
 /**
@@ -67,11 +68,12 @@ export class PostgresEngine extends EngineBase {
   static async open(url: string, options: { schema?: string; max?: number } = {}): Promise<PostgresEngine> {
     const searchPath = options.schema ? ` -c search_path=${options.schema},public` : ''
     if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw Errors.invalidIdentifier('schema', options.schema)
-    const pool = new pg.Pool({
+    const { default: pgModule } = await import('pg')
+    const pool = new pgModule.Pool({
       connectionString: url,
       max: options.max ?? 10,
       options: `-c TimeZone=UTC${searchPath}`,
-      types: typeParsers,
+      types: typeParsers(pgModule.types),
     })
     pool.on('error', () => {}) // an idle client's socket error is reported by the next query instead
     try {
@@ -145,6 +147,7 @@ export class PostgresEngine extends EngineBase {
    */
   async copyCsv(name: string, columns: readonly ColumnSpec[], path: string): Promise<number> {
     const statement = this.compile(sql`copy ${sql.id(name)} (${sql.join(columns.map((c) => sql.id(c.name)))}) from stdin (format csv, header true)`)
+    const { from: copyFrom } = await import('pg-copy-streams')
     const client = await this.pool.connect()
     try {
       const copy = client.query(copyFrom(statement.sql))
