@@ -124,11 +124,17 @@ async function main(): Promise<void> {
     console.log('End to end from the CSV file (a whole `asof validate --data file.csv` process):')
     const suiteFile = SUITE_PATH
     spawnSync(process.execPath, [BIN, 'validate', '--suite', suiteFile, '--data', csv], { encoding: 'utf8' }) // builds bin/asof.js's bundle of src if stale
-    t = performance.now()
-    const run = spawnSync(process.execPath, [BIN, 'validate', '--suite', suiteFile, '--data', csv], { encoding: 'utf8' })
-    const e2e = performance.now() - t
-    const startup = (() => { const s = performance.now(); spawnSync(process.execPath, [BIN, 'validate', '--help'], { encoding: 'utf8' }); return performance.now() - s })()
-    console.log(`  asof validate: ${(e2e / 1000).toFixed(2)} s, exit ${run.status} (of which process start + loading the command ≈ ${(startup / 1000).toFixed(2)} s)`)
+    // Best of `repeat` whole processes, like the in-process figures: on a shared machine one run says little.
+    const spawned = (args: string[]) => {
+      const s = performance.now()
+      const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
+      return { run, ms: performance.now() - s }
+    }
+    const runs = Array.from({ length: repeat }, () => spawned(['validate', '--suite', suiteFile, '--data', csv]))
+    const e2e = Math.min(...runs.map((r) => r.ms))
+    const run = runs.find((r) => r.run.status !== 0)?.run ?? runs[0]!.run
+    const startup = Math.min(...Array.from({ length: repeat }, () => spawned(['validate', '--help']).ms))
+    console.log(`  asof validate: ${(e2e / 1000).toFixed(2)} s best of ${repeat} (${runs.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), exit ${run.status} (of which process start + loading the command ≈ ${(startup / 1000).toFixed(2)} s)`)
     // The floor under any DuckDB-based run, in the same (noisy) conditions: parsing the CSV alone.
     t = performance.now()
     await duckdb.execute(sql`create table csv_read as select * from ${duckdb.from({ kind: 'file', path: csv, format: 'csv' })}`)
