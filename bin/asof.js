@@ -23,8 +23,13 @@ const BUNDLED = ['kysely', 'zod', '@duckdb/node-api', 'commander']
 
 function fingerprint() {
   const hash = createHash('sha256')
-  const self = statSync(fileURLToPath(import.meta.url)) // this file holds the build's settings
-  hash.update(`${self.size}\0${self.mtimeMs}\n`)
+  // This file holds the build's settings, and the bundled packages' code is copied in: an
+  // `npm install` that changes one of them must rebuild too.
+  const inputs = [fileURLToPath(import.meta.url), ...BUNDLED.map((p) => join(root, 'node_modules', p, 'package.json'))]
+  for (const path of inputs) {
+    const stat = statSync(path, { throwIfNoEntry: false }) // a package hoisted above the project is not looked for
+    hash.update(`${path}\0${stat?.size}\0${stat?.mtimeMs}\n`)
+  }
   for (const dir of sourceDirs) {
     for (const entry of readdirSync(dir, { recursive: true }).sort()) {
       const path = join(dir, entry)
