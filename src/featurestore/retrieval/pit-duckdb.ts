@@ -85,6 +85,8 @@ async function tieBreakKey(engine: Engine, view: PlannedView, from: RawBuilder<u
   const [cMin, cMax] = range.c_min === null ? [0n, 0n] : [BigInt(range.c_min), BigInt(range.c_max!)]
   const coarsest = sample?.s !== false ? 0 : sample?.ms !== false ? 1 : 2
   for (const step of STEPS.slice(coarsest)) {
+    // Aligned minimums let each row's check test `x % step` instead of `(x − min) % step`.
+    if (tMin % step !== 0n || cMin % step !== 0n) continue
     const slots = range.c_min === null ? 1n : (cMax - cMin) / step + 2n
     if (((tMax - tMin) / step + 1n) * slots <= PACKED_LIMIT) return { kind: 'packed', tMin, tMax, cMin, cMax, step, slots }
   }
@@ -116,9 +118,11 @@ function keyExpressions(view: PlannedView, key: AsofKey, probeTs: RawBuilder<unk
       const bucket = (us: RawBuilder<unknown>) => sql`(${us} - ${int(tMin)}) // ${int(step)} * ${int(slots)}`
       const asTs = (us: RawBuilder<unknown>) => sql`cast(make_timestamp(${us}) as timestamptz)`
       const [t, c] = [sql`epoch_us(${ts})`, sql`epoch_us(${created()})`]
-      const covered = (x: RawBuilder<unknown>, min: bigint, max: bigint) => sql`${x} between ${int(min)} and ${int(max)} and (${x} - ${int(min)}) % ${int(step)} = 0`
+      const covered = (x: RawBuilder<unknown>, min: bigint, max: bigint) =>
+        step === 1n ? sql`${x} between ${int(min)} and ${int(max)}` : sql`${x} between ${int(min)} and ${int(max)} and ${x} % ${int(step)} = 0`
       return {
-        source: sql`case when ${covered(t, tMin, tMax)} and (${created()} is null or ${covered(c, cMin, cMax)})
+        // A null created timestamp makes its check null, which coalesce accepts.
+        source: sql`case when ${covered(t, tMin, tMax)} and coalesce(${covered(c, cMin, cMax)}, true)
           then ${bucket(t)} + coalesce((${c} - ${int(cMin)}) // ${int(step)} + 1, 0) else error(${sql.lit(PACKING_REJECTED)}) end`,
         // Below the earliest row (or null): -1, under every key. Above the latest: clamped, so no overflow.
         probe: sql`case when ${probeTs} >= ${asTs(int(tMin))} then ${bucket(sql`epoch_us(least(${probeTs}, ${asTs(int(tMax))}))`)} + ${int(slots - 1n)} else -1 end`,
