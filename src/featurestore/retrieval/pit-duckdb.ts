@@ -71,16 +71,19 @@ async function tieBreakKey(engine: Engine, view: PlannedView, from: RawBuilder<u
   const ts = sql`${sql.id('s')}.${sql.id(view.timestampColumn)}`
   const created = sql`${sql.id('s')}.${sql.id(view.createdColumn!)}`
   const us = (aggregate: RawBuilder<unknown>) => sql`epoch_us(cast(${aggregate} as timestamptz))`
-  // Plain min/max over the whole relation, so DuckDB can answer them from metadata.
-  const [range] = await engine.query<Record<string, number | bigint | null>>(sql`
-    select ${us(sql`min(${ts})`)} as t_min, ${us(sql`max(${ts})`)} as t_max, ${us(sql`min(${created})`)} as c_min, ${us(sql`max(${created})`)} as c_max
-    from ${from} as s`)
+  // Both at once (they precede the join, on its critical path). Plain min/max over the whole
+  // relation, so DuckDB can answer them from metadata; the granularity from the first rows.
+  const [[range], [sample]] = await Promise.all([
+    engine.query<Record<string, number | bigint | null>>(sql`
+      select ${us(sql`min(${ts})`)} as t_min, ${us(sql`max(${ts})`)} as t_max, ${us(sql`min(${created})`)} as c_min, ${us(sql`max(${created})`)} as c_max
+      from ${from} as s`),
+    engine.query<Record<string, boolean | null>>(sql`
+      select bool_and(t % 1000000 = 0 and coalesce(c % 1000000 = 0, true)) as s, bool_and(t % 1000 = 0 and coalesce(c % 1000 = 0, true)) as ms
+      from (select epoch_us(${sourceTs(view)}) as t, epoch_us(cast(${created} as timestamptz)) as c from ${from} as s limit 2048) as sample`),
+  ])
   // No rows: nothing to tie. An infinite timestamp has no epoch_us: only the struct orders it.
   if (!range || (range.t_min === null && range.t_max === null)) return { kind: 'timestamp' }
   if (range.t_min === null || range.t_max === null || (range.c_min === null) !== (range.c_max === null)) return { kind: 'struct' }
-  const [sample] = await engine.query<Record<string, boolean | null>>(sql`
-    select bool_and(t % 1000000 = 0 and coalesce(c % 1000000 = 0, true)) as s, bool_and(t % 1000 = 0 and coalesce(c % 1000 = 0, true)) as ms
-    from (select epoch_us(${sourceTs(view)}) as t, epoch_us(cast(${created} as timestamptz)) as c from ${from} as s limit 2048) as sample`)
   const [tMin, tMax] = [BigInt(range.t_min), BigInt(range.t_max)]
   const [cMin, cMax] = range.c_min === null ? [0n, 0n] : [BigInt(range.c_min), BigInt(range.c_max!)]
   const coarsest = sample?.s !== false ? 0 : sample?.ms !== false ? 1 : 2
