@@ -105,6 +105,32 @@ for (const testEngine of ENGINES) {
       }
     })
 
+    it('returns a large entity file\'s rows once each in input order (several row groups; DuckDB sorts only features back and joins by position)', async () => {
+      const world = await buildPitWorld(testEngine, [drivers])
+      const t = tempDir('asof-entities-')
+      const duckdb = await DuckDbEngine.open({ path: ':memory:' })
+      try {
+        // Keys interleaved, so the join's output order differs from the input's. PostgreSQL's
+        // output passes through JavaScript, so it gets fewer rows (still several row groups).
+        const n = testEngine.kind === 'duckdb' ? 200_000 : 10_000
+        const path = join(t.dir, 'entities.parquet')
+        await duckdb.execute(sql`copy (select range as seq, range % 3 as driver_id, timestamptz '2024-01-02 00:00:00+00' as event_timestamp from range(${n}))
+          to ${path} (format parquet, row_group_size ${sql.lit(Math.ceil(n / 7))})`)
+        const output = join(t.dir, 'out.parquet')
+        const written = await world.store.writeHistorical({ features: ['drivers:rating'], entities: { kind: 'file', path } }, output)
+        assert.equal(written.rows, n)
+        const [check] = await duckdb.query<{ misplaced: number | bigint; wrong: number | bigint }>(sql`select
+            count(*) filter (where seq <> n - 1) as misplaced,
+            count(*) filter (where rating is distinct from case when driver_id = 1 then 4.5 end) as wrong
+          from (select *, row_number() over () as n from read_parquet(${output}))`)
+        assert.deepEqual([Number(check!.misplaced), Number(check!.wrong)], [0, 0])
+      } finally {
+        await duckdb.close()
+        t.remove()
+        await world.dispose()
+      }
+    })
+
     it('casts features to their declared dtype', async () => {
       const typed: ViewFixture = {
         name: 'typed', entities: ['driver_id'], timestamp_field: 'ts', features: ['trips', 'rate', 'flag'],

@@ -48,7 +48,7 @@ export async function prepareEntities(source: EntitySource, engine: Engine, duck
     if (format !== 'json') {
       const relation: Relation = { kind: 'file', path: source.path, format }
       const columns = await duckdb.describe(relation)
-      if (engine.kind === 'duckdb') return { input: { from: duckdb.from(relation) }, columns, where, release: async () => {} }
+      if (engine.kind === 'duckdb') return { input: { from: duckdb.from(relation), rescannable: true }, columns, where, release: async () => {} }
       if (engine instanceof PostgresEngine && columns.every((c) => CSV_ROUND_TRIP.has(c.type))) return copyRows(engine, duckdb, relation, columns, where)
       const rows = await duckdb.query(sql`select * from ${duckdb.from(relation)} as t`)
       return loadRows(engine, columns, rows, where)
@@ -150,5 +150,5 @@ async function scratchTable(engine: Engine, columns: Column[], where: string, fi
     await release()
     throw e
   }
-  return { input: { from: sql`${sql.id(table)}`, rowColumn: ROW_COLUMN }, columns, where, release }
+  return { input: { from: sql`${sql.id(table)}`, rowColumn: ROW_COLUMN, rescannable: engine.kind === 'duckdb' }, columns, where, release }
 }

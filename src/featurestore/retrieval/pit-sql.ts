@@ -12,6 +12,8 @@ export interface EntityInput {
   readonly from: RawBuilder<unknown>
   /** A column already numbering the rows in input order; absent: numbered in scan order. */
   readonly rowColumn?: string
+  /** Scanning `from` again gives the same rows in the same order (a file, or a DuckDB table; a user's query need not). */
+  readonly rescannable?: boolean
 }
 
 /** What a renderer needs from the engine it renders for. */
@@ -32,10 +34,14 @@ export const ROW = '__asof_row'
 
 /** `with __asof_entities as (…)`: the entity columns (timestamp normalized to timestamptz) and a row number. */
 export function entitiesCte(plan: RetrievalPlan, entities: EntityInput): RawBuilder<unknown> {
-  const columns = plan.entityColumns.map((c) =>
-    c.name === plan.entityTimestampColumn ? sql`cast(${sql.id(c.name)} as timestamptz) as ${sql.id(c.name)}` : sql`${sql.id(c.name)}`)
+  const columns = plan.entityColumns.map((c) => entityColumn(plan, c.name, sql.id(c.name)))
   const row = entities.rowColumn ? sql`${sql.id(entities.rowColumn)}` : sql`row_number() over ()`
   return sql`with __asof_entities as (select ${sql.join(columns)}, ${row} as ${sql.id(ROW)} from ${entities.from} as entities)`
+}
+
+/** An entity column as output: the timestamp normalized to timestamptz, any other passed through. */
+export function entityColumn(plan: RetrievalPlan, name: string, value: RawBuilder<unknown>): RawBuilder<unknown> {
+  return name === plan.entityTimestampColumn ? sql`cast(${value} as timestamptz) as ${sql.id(name)}` : sql`${value} as ${sql.id(name)}`
 }
 
 export const viewAlias = (i: number) => `__asof_v${i}`
@@ -63,17 +69,22 @@ export function keyConditions(view: PlannedView, sourceKey: (j: number) => RawBu
 }
 
 /**
- * The final SELECT list: entity columns, then each view's features under their output names,
- * cast to their declared dtype (an int64 feature stays int64 whatever the source column holds);
- * a column that holds it already is not cast (measured: the casts cost ~8% of a 10M × 1M DuckDB retrieval).
+ * Each view's features with their output names, cast to their declared dtype (an int64 feature
+ * stays int64 whatever the source column holds); a column that holds it already is not cast
+ * (measured: the casts cost ~8% of a 10M × 1M DuckDB retrieval).
  */
-export function outputList(plan: RetrievalPlan, target: PitTarget, feature: (view: PlannedView, i: number, j: number) => RawBuilder<unknown>): RawBuilder<unknown> {
-  const entityColumns = plan.entityColumns.map((c) => sql`${E}.${sql.id(c.name)}`)
-  const features = plan.views.flatMap((v, i) => v.features.map((f, j) => {
+export function featureColumns(plan: RetrievalPlan, target: PitTarget, feature: (view: PlannedView, i: number, j: number) => RawBuilder<unknown>): { value: RawBuilder<unknown>; output: string }[] {
+  return plan.views.flatMap((v, i) => v.features.map((f, j) => {
     const value = feature(v, i, j)
     const spec = dtypeColumnSpec(f.output, f.dtype)
-    return sql`${f.sourceEngineType === target.sqlType(spec) ? value : target.cast(value, spec)} as ${sql.id(f.output)}`
+    return { value: f.sourceEngineType === target.sqlType(spec) ? value : target.cast(value, spec), output: f.output }
   }))
+}
+
+/** The final SELECT list: the entity columns (as numbered in `__asof_entities`), then the features. */
+export function outputList(plan: RetrievalPlan, target: PitTarget, feature: (view: PlannedView, i: number, j: number) => RawBuilder<unknown>): RawBuilder<unknown> {
+  const entityColumns = plan.entityColumns.map((c) => sql`${E}.${sql.id(c.name)}`)
+  const features = featureColumns(plan, target, feature).map((f) => sql`${f.value} as ${sql.id(f.output)}`)
   return sql.join([...entityColumns, ...features])
 }
 
