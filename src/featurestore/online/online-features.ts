@@ -180,8 +180,8 @@ interface TailParts {
 const COLUMN_START = Buffer.from('{"values":[')
 const STATUSES_START = Buffer.from(',"statuses":[')
 const TIMESTAMPS_START = Buffer.from('],"event_timestamps":[')
-const TAIL_END = Buffer.from(']}')
 const NULL = Buffer.from('null')
+/** Closes a list and the object holding it: a result column, and the whole answer. */
 const CLOSE = Buffer.from(']}')
 const COMMA = 44, CLOSE_BRACKET = 93
 const STATUS_JSON: Record<FieldStatus, Uint8Array> = {
@@ -191,7 +191,7 @@ const KEY_TIMESTAMP_JSON = Buffer.from(JSON.stringify(KEY_TIMESTAMP))
 
 function tailSize({ statuses, timestamps }: TailParts): number {
   const list = (parts: readonly Uint8Array[]) => parts.reduce((n, p) => n + p.length + 1, 0)
-  return STATUSES_START.length + list(statuses) + TIMESTAMPS_START.length + list(timestamps) + TAIL_END.length
+  return STATUSES_START.length + list(statuses) + TIMESTAMPS_START.length + list(timestamps) + CLOSE.length
 }
 
 /** Appends bytes to a Buffer sized beforehand. */
@@ -227,7 +227,7 @@ class ByteWriter {
     this.list(statuses)
     this.put(TIMESTAMPS_START)
     this.list(timestamps)
-    this.put(TAIL_END)
+    this.put(CLOSE)
   }
 
   private list(parts: readonly Uint8Array[]): void {
