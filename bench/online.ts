@@ -66,6 +66,8 @@ interface LoadResult {
   non2xx: number
   errors: number
   rps: number
+  /** How long the load ran. */
+  seconds: number
   /** Paced: from each request's scheduled send time to the end of its response. */
   p50: number
   p99: number
@@ -94,15 +96,22 @@ async function runPaced(job: LoadJob): Promise<LoadResult> {
   const target = new URL(job.url)
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
   const bodies = job.bodies.map((b) => Buffer.from(b))
+  /** Calls `onDone` once: with the status after the last byte, or with -1 when the request or its answer failed. */
   const send = (body: Buffer, onDone: (status: number) => void) => {
+    let done = false
+    const finish = (status: number) => {
+      if (!done) onDone(status)
+      done = true
+    }
     const request = http.request({
       agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': body.length, ...job.headers },
     }, (response) => {
       response.on('data', () => {})
-      response.on('end', () => onDone(response.statusCode ?? 0))
+      response.on('end', () => finish(response.statusCode ?? 0))
+      response.on('close', () => finish(-1)) // closed before its end
     })
-    request.on('error', () => onDone(-1))
+    request.on('error', () => finish(-1))
     request.on('socket', (socket) => socket.setNoDelay(true)) // no Nagle delay behind a pipelined send
     request.end(body)
   }
@@ -143,7 +152,7 @@ async function runPaced(job: LoadJob): Promise<LoadResult> {
   latencies.sort((a, b) => a - b)
   lags.sort((a, b) => a - b)
   return {
-    requests: total - warm, non2xx, errors, rps: (total - warm) / job.seconds,
+    requests: total - warm, non2xx, errors, rps: (total - warm) / job.seconds, seconds: job.seconds,
     p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), sockets, sendLagP99: percentile(lags, 0.99),
   }
 }
@@ -179,7 +188,10 @@ async function runClosedLoop(job: LoadJob): Promise<LoadResult> {
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    rps: result.requests.total / job.seconds,
+    // autocannon stops at its first 1-second sample after `duration`, so a 1.33 s slice runs
+    // 2 s: the rate is over the time it really ran.
+    rps: result.requests.total / result.duration,
+    seconds: result.duration,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
   }
@@ -302,8 +314,8 @@ async function measure(asofUrl: string, headers: Record<string, string>, { entit
         maxSlices.push(await load({ ...slice, url: `${asofUrl}/get-online-features` }))
         bareSlices.push(await load({ ...slice, url: `${bare.url}/bare/${batch}` }))
       }
-      const max = pooled(maxSlices, seconds)
-      const bareMax = pooled(bareSlices, seconds)
+      const max = pooled(maxSlices)
+      const bareMax = pooled(bareSlices)
       // Past its capacity an open loop piles up connections; requests that then fail are
       // reported beside the fixed-rate latency instead of ending the run.
       for (const [name, run] of Object.entries({ fixed, max, bareFixed, bareMax })) {
@@ -318,11 +330,12 @@ async function measure(asofUrl: string, headers: Record<string, string>, { entit
 }
 
 /** Slices of one maximum-rate measurement as one: requests over the total time (latencies are not pooled). */
-function pooled(slices: readonly LoadResult[], seconds: number): LoadResult {
+function pooled(slices: readonly LoadResult[]): LoadResult {
   const sum = (f: (r: LoadResult) => number) => slices.reduce((n, r) => n + f(r), 0)
   const requests = sum((r) => r.requests)
   const cpuPerRequest = sum((r) => r.cpuPerRequest! * r.requests) / requests
-  return { requests, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), rps: requests / seconds, p50: NaN, p99: NaN, cpuPerRequest }
+  const seconds = sum((r) => r.seconds)
+  return { requests, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), rps: requests / seconds, seconds, p50: NaN, p99: NaN, cpuPerRequest }
 }
 
 const failed = (r: LoadResult) => (r.errors ? ` (${r.errors} failed)` : '')
@@ -331,13 +344,13 @@ function report(mode: string, entities: number, results: StepResult[], load: { b
   const avg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
   console.log(`\n${mode} mode: ${VIEWS * FEATURES_PER_VIEW} features in ${VIEWS} views, ${entities} entities materialized`)
   console.log(`load average before ${avg(load.before)}, after ${avg(load.after)} (1, 5, 15 min; ${cpus().length} CPUs)`)
-  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  bare p99@1000/s  gen lag p99  max req/s  bare req/s  max/bare  CPU/req  bare CPU/req')
+  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  bare p99@1000/s  gen lag p99  sockets  max req/s  bare req/s  max/bare  CPU/req  bare CPU/req')
   for (const r of results) {
     const target = r.batch === 1 ? '≤ 2 ms' : r.batch === 100 ? '≤ 10 ms' : ''
     console.log([
       String(r.batch).padStart(12), `${(r.bytes / 1024).toFixed(1)} KiB`.padStart(8),
       `${r.fixed.p50.toFixed(2)} ms`.padStart(10), `${r.fixed.p99.toFixed(2)} ms${failed(r.fixed)}`.padStart(10), target.padStart(10),
-      `${r.bareFixed.p99.toFixed(2)} ms${failed(r.bareFixed)}`.padStart(15), `${r.fixed.sendLagP99!.toFixed(2)} ms`.padStart(11),
+      `${r.bareFixed.p99.toFixed(2)} ms${failed(r.bareFixed)}`.padStart(15), `${r.fixed.sendLagP99!.toFixed(2)} ms`.padStart(11), String(r.fixed.sockets).padStart(7),
       r.max.rps.toFixed(0).padStart(9), r.bareMax.rps.toFixed(0).padStart(10), `${(100 * r.max.rps / r.bareMax.rps).toFixed(0)} %`.padStart(8),
       `${r.max.cpuPerRequest!.toFixed(0)} µs`.padStart(7), `${r.bareMax.cpuPerRequest!.toFixed(0)} µs`.padStart(12),
     ].join('  '))
