@@ -15,9 +15,9 @@
  * prebuilt response of the same size, under the same fixed-rate generator (its p99 is what the
  * machine adds by itself) and as fast as it answers, in slices that alternate with asof's own
  * maximum-rate slices. CPU/req is this process's CPU time per answered request during the
- * maximum-rate slices: what a request costs the server itself, the figure least moved by other
- * work on the machine (in PostgreSQL mode the database's own work is in its processes, not in
- * it). The load average is printed with each mode's table: the machine is shared and the load
+ * maximum-rate slices: what a request costs the server itself, less moved by other work on the
+ * machine than the rates, though not unmoved (in PostgreSQL mode the database's own work is in
+ * its processes, not in it). The load average is printed with each mode's table: the machine is shared and the load
  * generator shares its cores.
  *
  *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres] [--batches 1,10,50,100]
