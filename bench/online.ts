@@ -1,21 +1,33 @@
 /**
  * `npm run bench:online` — online serving, in the shape of Feast's published serving benchmark:
  * 50 features across 5 feature views, N entities materialized (100k by default),
- * `POST /get-online-features` with 1, 10, 50 and 100 entities per request. Load comes from
- * autocannon in a separate process on loopback, first at a fixed 1,000 req/s (p50/p99), then as
- * fast as the server answers (max req/s). The baseline, in the same run: a bare fastify route
- * that parses the same body and returns a prebuilt response of the same size, at the same fixed
- * rate (its p99 is what the machine adds by itself) and as fast as it answers, in slices that
- * alternate with asof's own maximum-rate slices. The load average
- * is printed with each mode's table: the machine is shared and the load generator shares its cores.
+ * `POST /get-online-features` with 1, 10, 50 and 100 entities per request. Load comes from a
+ * separate process on loopback, in two phases:
+ * - a fixed 1,000 req/s, open loop (`runPaced`): request i is sent at start + i ms whether or not
+ *   earlier answers came back, over as many keep-alive connections as that needs; latency runs
+ *   from the request's SCHEDULED time to the last byte of its answer, so a stall is charged to
+ *   every request it delayed (no coordinated omission). The generator's own lag (send time minus
+ *   scheduled time) is printed beside it. (autocannon's `overallRate` is not a fixed rate: each
+ *   connection sends back to back until its share of the second is spent, then idles, so its
+ *   "1,000 req/s" was bursts from 8 closed-loop connections.)
+ * - as fast as the server answers: autocannon, closed loop, 32 connections (max req/s).
+ * The baseline, in the same run: a bare fastify route that parses the same body and returns a
+ * prebuilt response of the same size, under the same fixed-rate generator (its p99 is what the
+ * machine adds by itself) and as fast as it answers, in slices that alternate with asof's own
+ * maximum-rate slices. CPU/req is this process's CPU time per answered request during the
+ * maximum-rate slices: what a request costs the server itself, less moved by other work on the
+ * machine than the rates, though not unmoved (in PostgreSQL mode the database's own work is in
+ * its processes, not in it). The load average is printed with each mode's table: the machine is shared and the load
+ * generator shares its cores.
  *
- *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres]
+ *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres] [--batches 1,10,50,100]
  *
  * PostgreSQL mode needs ASOF_BENCH_PG_URL (or ASOF_TEST_PG_URL); a fresh database is created
  * and dropped. Targets (issue 4): p99 ≤ 2 ms (1 entity), ≤ 10 ms (100 entities) at 1,000 req/s;
  * max ≥ 60 % of the bare route's.
  */
 import { fork } from 'node:child_process'
+import http from 'node:http'
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
@@ -30,7 +42,6 @@ import { openAsof, type Asof } from '../src/asof.js'
 import { ApiKeys, buildApp } from '../src/api/index.js'
 import { tempDir } from '../test/helpers/engines.js'
 
-const BATCH_SIZES = [1, 10, 50, 100]
 const VIEWS = 5
 const FEATURES_PER_VIEW = 10
 const FIXED_RATE = 1000
@@ -43,9 +54,10 @@ interface LoadJob {
   headers: Record<string, string>
   /** Request bodies to cycle through (random entities, so the cache sees realistic keys). */
   bodies: string[]
-  /** Total requests per second, or 0 for as fast as possible. */
+  /** Requests per second sent open-loop (`paced`), or 0 for autocannon's closed loop as fast as the server answers. */
   rate: number
   seconds: number
+  /** Closed loop only: autocannon's connections. The paced generator opens as many as it needs. */
   connections: number
 }
 
@@ -54,13 +66,100 @@ interface LoadResult {
   non2xx: number
   errors: number
   rps: number
+  /** How long the load ran. */
+  seconds: number
+  /** Paced: from each request's scheduled send time to the end of its response. */
   p50: number
   p99: number
+  /** Paced only: most sockets open at once, and the p99 of send time minus scheduled time (the generator's own lag). */
+  sockets?: number
+  sendLagP99?: number
+  /** Filled in by the bench process: its own CPU time (µs) per answered request while the job ran. */
+  cpuPerRequest?: number
 }
 
-// ---------------------------------------------------------------- load process (autocannon)
+const percentile = (sorted: readonly number[], p: number) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN
 
-async function runLoad(job: LoadJob): Promise<LoadResult> {
+// ---------------------------------------------------------------- load process: fixed rate, open loop
+
+/**
+ * A real fixed rate: request i is due at start + i/rate, whatever happened to earlier ones.
+ * A timer wakes at the next due time and sends every request that is due (node's timers have
+ * millisecond granularity, so at 1,000 req/s a wake sends one or two). Requests go out over a
+ * keep-alive agent with no socket limit: when every open socket awaits an answer, the next
+ * request opens another, so a slow answer never delays a send. Latency is measured from the
+ * scheduled time to the last byte of the answer, so a stall of the server (or of this process)
+ * counts against every request it delayed instead of only against the one it held
+ * (no coordinated omission).
+ */
+async function runPaced(job: LoadJob): Promise<LoadResult> {
+  const target = new URL(job.url)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
+  const bodies = job.bodies.map((b) => Buffer.from(b))
+  /** Calls `onDone` once: with the status after the last byte, or with -1 when the request or its answer failed. */
+  const send = (body: Buffer, onDone: (status: number) => void) => {
+    let done = false
+    const finish = (status: number) => {
+      if (!done) onDone(status)
+      done = true
+    }
+    const request = http.request({
+      agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': body.length, ...job.headers },
+    }, (response) => {
+      response.on('data', () => {})
+      response.on('end', () => finish(response.statusCode ?? 0))
+      response.on('close', () => finish(-1)) // closed before its end
+    })
+    request.on('error', () => finish(-1))
+    request.on('socket', (socket) => socket.setNoDelay(true)) // no Nagle delay behind a pipelined send
+    request.end(body)
+  }
+  // Open a few connections before the clock starts, as autocannon does; the first half second
+  // is paced but not recorded (this process's JIT warms up).
+  await Promise.all(bodies.slice(0, 8).map((b) => new Promise<void>((resolve) => send(b, () => resolve()))))
+  const warm = Math.round(job.rate / 2)
+  const total = warm + Math.round(job.rate * job.seconds)
+  const interval = 1000 / job.rate
+  const latencies: number[] = []
+  const lags: number[] = []
+  let non2xx = 0
+  let errors = 0
+  let sockets = 0
+  let sent = 0
+  let answered = 0
+  const start = performance.now()
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      for (let due = start + sent * interval; sent < total && due <= performance.now(); due = start + sent * interval) {
+        const scheduled = due
+        const recorded = sent >= warm
+        if (recorded) lags.push(performance.now() - scheduled)
+        send(bodies[sent % bodies.length]!, (status) => {
+          if (status >= 200 && status < 300) { if (recorded) latencies.push(performance.now() - scheduled) }
+          else if (status < 0) errors++
+          else non2xx++
+          if (++answered === total) resolve()
+        })
+        sent++
+        sockets = Math.max(sockets, Object.values(agent.sockets).reduce((n, s) => n + (s?.length ?? 0), 0))
+      }
+      if (sent < total) setTimeout(tick, Math.max(0, start + sent * interval - performance.now()))
+    }
+    tick()
+  })
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  lags.sort((a, b) => a - b)
+  return {
+    requests: total - warm, non2xx, errors, rps: (total - warm) / job.seconds, seconds: job.seconds,
+    p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), sockets, sendLagP99: percentile(lags, 0.99),
+  }
+}
+
+// ---------------------------------------------------------------- load process: maximum rate, closed loop (autocannon)
+
+async function runClosedLoop(job: LoadJob): Promise<LoadResult> {
   const latencies: number[] = []
   let i = 0
   let finish: (r: autocannon.Result) => void = () => {}
@@ -70,7 +169,6 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
     url: job.url,
     connections: job.connections,
     duration: job.seconds,
-    ...(job.rate ? { overallRate: job.rate } : {}),
     requests: [{
       method: 'POST',
       headers: { 'content-type': 'application/json', ...job.headers },
@@ -80,20 +178,22 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
       },
     }],
   }, (err, result) => (err ? fail(err) : finish(result)))
-  // autocannon's own histogram rounds to whole milliseconds; targets of 2 ms need finer.
+  // autocannon's own histogram rounds to whole milliseconds.
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) latencies.push(ms)
   })
   const result = await done
   latencies.sort((a, b) => a - b)
-  const pct = (p: number) => latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN
   return {
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    rps: result.requests.total / job.seconds,
-    p50: pct(0.5),
-    p99: pct(0.99),
+    // autocannon stops at its first 1-second sample after `duration`, so a 1.33 s slice runs
+    // 2 s: the rate is over the time it really ran.
+    rps: result.requests.total / result.duration,
+    seconds: result.duration,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
   }
 }
 
@@ -179,38 +279,47 @@ async function startBare(responses: Map<number, string>): Promise<{ url: string;
   return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, close: () => bare.close() }
 }
 
-async function measure(asofUrl: string, headers: Record<string, string>, entities: number, seconds: number): Promise<StepResult[]> {
+async function measure(asofUrl: string, headers: Record<string, string>, { entities, seconds, batches }: BenchOptions): Promise<StepResult[]> {
   const results: StepResult[] = []
   const sample = new Map<number, string>()
-  for (const batch of BATCH_SIZES) {
+  for (const batch of batches) {
     const r = await fetch(`${asofUrl}/get-online-features`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: bodies(batch, entities, 1)[0] })
     const text = await r.text()
     if (r.status !== 200) throw new Error(`/get-online-features answered ${r.status}: ${text.slice(0, 300)}`)
     sample.set(batch, text)
   }
   const bare = await startBare(sample)
+  /** A load job, with this process's CPU time per request: both servers live here, and only one is loaded at a time. */
+  const load = async (job: LoadJob): Promise<LoadResult> => {
+    const cpu = process.cpuUsage()
+    const result = await loadInChild(job)
+    const used = process.cpuUsage(cpu)
+    return { ...result, cpuPerRequest: (used.user + used.system) / result.requests }
+  }
   try {
-    for (const batch of BATCH_SIZES) {
+    for (const batch of batches) {
       const payload = bodies(batch, entities)
       const job = { headers, bodies: payload, seconds }
       // warm-up: JIT, caches, connection setup
-      await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, seconds: 1, connections: 8 })
-      const fixed = await loadInChild({ ...job, url: `${asofUrl}/get-online-features`, rate: FIXED_RATE, connections: 8 })
+      await load({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, seconds: 1, connections: 8 })
+      const fixed = await load({ ...job, url: `${asofUrl}/get-online-features`, rate: FIXED_RATE, connections: 8 })
       // The bare route at the same fixed rate: the latency this machine, loaded as it is, adds by itself.
-      const bareFixed = await loadInChild({ ...job, url: `${bare.url}/bare/${batch}`, rate: FIXED_RATE, connections: 8 })
+      const bareFixed = await load({ ...job, url: `${bare.url}/bare/${batch}`, rate: FIXED_RATE, connections: 8 })
       // Maximum rates in alternating slices, so that a change in the machine's load (it is shared)
       // falls on both sides of the ratio alike.
       const slice = { ...job, rate: 0, seconds: seconds / MAX_ROUNDS, connections: 32 }
       const maxSlices: LoadResult[] = []
       const bareSlices: LoadResult[] = []
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        maxSlices.push(await loadInChild({ ...slice, url: `${asofUrl}/get-online-features` }))
-        bareSlices.push(await loadInChild({ ...slice, url: `${bare.url}/bare/${batch}` }))
+        maxSlices.push(await load({ ...slice, url: `${asofUrl}/get-online-features` }))
+        bareSlices.push(await load({ ...slice, url: `${bare.url}/bare/${batch}` }))
       }
-      const max = pooled(maxSlices, seconds)
-      const bareMax = pooled(bareSlices, seconds)
+      const max = pooled(maxSlices)
+      const bareMax = pooled(bareSlices)
+      // Past its capacity an open loop piles up connections; requests that then fail are
+      // reported beside the fixed-rate latency instead of ending the run.
       for (const [name, run] of Object.entries({ fixed, max, bareFixed, bareMax })) {
-        if (run.non2xx || run.errors) throw new Error(`batch ${batch} ${name}: ${run.non2xx} non-2xx answers, ${run.errors} errors`)
+        if (run.non2xx || (run.errors && run.sockets === undefined)) throw new Error(`batch ${batch} ${name}: ${run.non2xx} non-2xx answers, ${run.errors} errors`)
       }
       results.push({ batch, fixed, max, bareFixed, bareMax, bytes: Buffer.byteLength(sample.get(batch)!) })
     }
@@ -221,24 +330,29 @@ async function measure(asofUrl: string, headers: Record<string, string>, entitie
 }
 
 /** Slices of one maximum-rate measurement as one: requests over the total time (latencies are not pooled). */
-function pooled(slices: readonly LoadResult[], seconds: number): LoadResult {
+function pooled(slices: readonly LoadResult[]): LoadResult {
   const sum = (f: (r: LoadResult) => number) => slices.reduce((n, r) => n + f(r), 0)
   const requests = sum((r) => r.requests)
-  return { requests, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), rps: requests / seconds, p50: NaN, p99: NaN }
+  const cpuPerRequest = sum((r) => r.cpuPerRequest! * r.requests) / requests
+  const seconds = sum((r) => r.seconds)
+  return { requests, non2xx: sum((r) => r.non2xx), errors: sum((r) => r.errors), rps: requests / seconds, seconds, p50: NaN, p99: NaN, cpuPerRequest }
 }
+
+const failed = (r: LoadResult) => (r.errors ? ` (${r.errors} failed)` : '')
 
 function report(mode: string, entities: number, results: StepResult[], load: { before: number[]; after: number[] }): void {
   const avg = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
   console.log(`\n${mode} mode: ${VIEWS * FEATURES_PER_VIEW} features in ${VIEWS} views, ${entities} entities materialized`)
   console.log(`load average before ${avg(load.before)}, after ${avg(load.after)} (1, 5, 15 min; ${cpus().length} CPUs)`)
-  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  bare p99@1000/s  max req/s  bare req/s  max/bare')
+  console.log('entities/req  response  p50@1000/s  p99@1000/s  target p99  bare p99@1000/s  gen lag p99  sockets  max req/s  bare req/s  max/bare  CPU/req  bare CPU/req')
   for (const r of results) {
     const target = r.batch === 1 ? '≤ 2 ms' : r.batch === 100 ? '≤ 10 ms' : ''
     console.log([
       String(r.batch).padStart(12), `${(r.bytes / 1024).toFixed(1)} KiB`.padStart(8),
-      `${r.fixed.p50.toFixed(2)} ms`.padStart(10), `${r.fixed.p99.toFixed(2)} ms`.padStart(10), target.padStart(10),
-      `${r.bareFixed.p99.toFixed(2)} ms`.padStart(15),
+      `${r.fixed.p50.toFixed(2)} ms`.padStart(10), `${r.fixed.p99.toFixed(2)} ms${failed(r.fixed)}`.padStart(10), target.padStart(10),
+      `${r.bareFixed.p99.toFixed(2)} ms${failed(r.bareFixed)}`.padStart(15), `${r.fixed.sendLagP99!.toFixed(2)} ms`.padStart(11), String(r.fixed.sockets).padStart(7),
       r.max.rps.toFixed(0).padStart(9), r.bareMax.rps.toFixed(0).padStart(10), `${(100 * r.max.rps / r.bareMax.rps).toFixed(0)} %`.padStart(8),
+      `${r.max.cpuPerRequest!.toFixed(0)} µs`.padStart(7), `${r.bareMax.cpuPerRequest!.toFixed(0)} µs`.padStart(12),
     ].join('  '))
   }
 }
@@ -259,7 +373,9 @@ async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () =
   return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) }
 }
 
-async function runMode(mode: 'embedded' | 'postgres', options: { entities: number; seconds: number; pgUrl?: string }): Promise<StepResult[]> {
+interface BenchOptions { entities: number; seconds: number; batches: readonly number[] }
+
+async function runMode(mode: 'embedded' | 'postgres', options: BenchOptions & { pgUrl?: string }): Promise<StepResult[]> {
   const repo = tempDir('asof-bench-online-')
   const database = mode === 'postgres' ? await freshDatabase(options.pgUrl!) : undefined
   let asof: Asof | undefined
@@ -277,7 +393,7 @@ async function runMode(mode: 'embedded' | 'postgres', options: { entities: numbe
     const address = app.server.address()
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
     try {
-      return await measure(url, { authorization: `Bearer ${key.secret}` }, options.entities, options.seconds)
+      return await measure(url, { authorization: `Bearer ${key.secret}` }, options)
     } finally {
       await app.close()
     }
@@ -291,7 +407,7 @@ async function runMode(mode: 'embedded' | 'postgres', options: { entities: numbe
 async function main(): Promise<void> {
   if (process.argv.includes('--load')) {
     process.once('message', async (job: LoadJob) => {
-      process.send!(await runLoad(job))
+      process.send!(await (job.rate ? runPaced(job) : runClosedLoop(job)))
     })
     return
   }
@@ -300,6 +416,7 @@ async function main(): Promise<void> {
       entities: { type: 'string', default: '100000' },
       seconds: { type: 'string', default: '4' },
       modes: { type: 'string', default: 'embedded,postgres' },
+      batches: { type: 'string', default: '1,10,50,100' },
     },
   })
   const entities = Number(values.entities)
@@ -311,7 +428,7 @@ async function main(): Promise<void> {
       continue
     }
     const before = loadavg()
-    const results = await runMode(mode, { entities, seconds, pgUrl })
+    const results = await runMode(mode, { entities, seconds, batches: values.batches!.split(',').map(Number), pgUrl })
     report(mode, entities, results, { before, after: loadavg() })
   }
 }

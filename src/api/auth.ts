@@ -34,11 +34,13 @@ const CACHE_MS = 5_000
 
 /**
  * API keys over the metadata store. Secrets are 32 random bytes; only their sha256 is stored.
- * Lookups are cached briefly (hashing is microseconds, a metadata query per request is not);
- * this process's own creates and revokes clear the cache at once.
+ * Keys found are remembered briefly by the secret presented (in memory only, as the request
+ * itself holds it): a metadata query per request would cost milliseconds and even the sha256
+ * several microseconds, a tenth of a one-entity online lookup. This process's own creates and
+ * revokes clear the cache at once.
  */
 export class ApiKeys {
-  private byHash = new Map<string, { key: ApiKeyInfo | undefined; until: number }>()
+  private bySecret = new Map<string, { key: ApiKeyInfo; until: number }>()
   private activeCount: { n: number; until: number } | undefined
 
   constructor(private readonly metadata: MetadataStore) {}
@@ -72,24 +74,28 @@ export class ApiKeys {
     return this.activeCount.n > 0
   }
 
+  /** The active key with this secret if this process found it less than CACHE_MS ago, without waiting. */
+  cached(secret: string): ApiKeyInfo | undefined {
+    const cached = this.bySecret.get(secret)
+    return cached && cached.until >= Date.now() ? cached.key : undefined
+  }
+
   /** The active key with this secret, if any. */
   async authenticate(secret: string): Promise<ApiKeyInfo | undefined> {
-    const hash = sha256(secret)
-    const now = Date.now()
-    const cached = this.byHash.get(hash)
-    if (cached && cached.until >= now) return cached.key
-    const row = await keysRepo.findActiveKey(this.metadata.db, hash)
+    const known = this.cached(secret)
+    if (known) return known
+    const row = await keysRepo.findActiveKey(this.metadata.db, sha256(secret))
     const key = row ? info(row) : undefined
     // Only known keys are remembered, so random secrets cannot grow the map.
     if (key) {
-      this.byHash.set(hash, { key, until: now + CACHE_MS })
+      this.bySecret.set(secret, { key, until: Date.now() + CACHE_MS })
       if (this.activeCount?.n === 0) this.activeCount = undefined
     }
     return key
   }
 
   private clearCache(): void {
-    this.byHash.clear()
+    this.bySecret.clear()
     this.activeCount = undefined
   }
 }
@@ -119,15 +125,13 @@ function presentedSecret(request: FastifyRequest): string | undefined {
  * on a loopback address) and are otherwise refused with a hint to create a key.
  */
 export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
-  app.addHook('onRequest', async (request) => {
-    const need = request.routeOptions.config.access ?? 'read'
-    if (need === 'public') return
-    const secret = presentedSecret(request)
+  const check = async (need: KeyScope, secret: string | undefined): Promise<void> => {
     // A valid key is checked first, so a key made by another process works at once even while
     // this one still remembers that there were none.
     const key = secret === undefined ? undefined : await keys.authenticate(secret)
     if (key) {
-      if (!scopeAllows(key.scope, need)) throw Errors.forbidden(`this route needs a key with scope ${need}; the key ${key.id} has scope ${key.scope}`)
+      const refused = refusal(key, need)
+      if (refused) throw refused
       return
     }
     if (!(await keys.anyActive())) {
@@ -136,5 +140,18 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: bool
     }
     if (secret === undefined) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
     throw Errors.unauthorized('the API key is not valid (unknown or revoked)')
+  }
+  // A callback hook, so that a key found in the cache passes without a promise or a microtask.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const need = request.routeOptions.config.access ?? 'read'
+    if (need === 'public') return done()
+    const secret = presentedSecret(request)
+    const known = secret === undefined ? undefined : keys.cached(secret)
+    if (known) return done(refusal(known, need))
+    check(need, secret).then(() => done(), done)
   })
+}
+
+function refusal(key: ApiKeyInfo, need: KeyScope): Error | undefined {
+  return scopeAllows(key.scope, need) ? undefined : Errors.forbidden(`this route needs a key with scope ${need}; the key ${key.id} has scope ${key.scope}`)
 }

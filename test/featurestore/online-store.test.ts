@@ -64,6 +64,24 @@ for (const target of ENGINES) {
       }
     })
 
+    it('answers several views in one read, with shared and separate key arrays, keys with newlines and tabs', async () => {
+      const r = { view: 'tabs', version: 1 }
+      const odd = key('a\nb\tc', '"\\')
+      await store.write(r, [record(odd, ['odd\n\t'], 1, 3), record(key(2), ['two'], 2)])
+      const shared = [key(2), null, odd]
+      for (const s of [store, reopen()]) {
+        const [first, second, third, fourth] = await s.read([
+          { ref: r, keys: shared }, { ref, keys: [key(2), key(1)] }, { ref: r, keys: shared }, { ref: r, keys: [null, null] },
+        ])
+        for (const got of [first!, third!]) {
+          assert.deepEqual(got.map((g) => g?.values[0]), ['two', undefined, 'odd\n\t'])
+          assert.deepEqual(got.map((g) => g && [g.eventTs, g.createdTs]), [[2, null], undefined, [1, 3]])
+        }
+        assert.deepEqual(second!.map((g) => g?.values[0]), [0.2, 0.5])
+        assert.deepEqual(fourth, [undefined, undefined])
+      }
+    })
+
     it('keeps versions apart and stores bigints, bytes, lists and nulls', async () => {
       const v2 = { view: 'driver_stats', version: 2 }
       await store.write(v2, [record(key(1), [2n ** 60n, new Uint8Array([1, 2]), [1, 2], null], 7)])

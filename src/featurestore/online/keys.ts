@@ -51,32 +51,30 @@ export function decodeFeatureValues(text: string): Value[] {
 }
 
 /**
- * The JSON text of each element of a JSON array written by `encodeFeatureValues` (no
- * whitespace between tokens): top-level commas split, commas inside strings, lists and
- * objects do not.
+ * Where each element of a JSON array written by `encodeFeatureValues` (no whitespace between
+ * tokens) lies in its UTF-8 bytes: `bounds[k]` is the opening bracket or the comma before element
+ * k, `bounds[k + 1]` the comma or closing bracket after it. Top-level commas split; commas inside
+ * strings, lists and objects do not (no byte of a multi-byte UTF-8 character is ASCII, so
+ * scanning bytes is scanning characters).
  *
- * @example splitFeatureValues('[0.5,"a,b",[1,2],null]') → ['0.5', '"a,b"', '[1,2]', 'null']
+ * @example featureValueBounds(Buffer.from('[0.5,"a,b",null]')) → [0, 4, 10, 15]: '0.5', '"a,b"', 'null'
  */
-export function splitFeatureValues(text: string): string[] {
-  const parts: string[] = []
-  const end = text.length - 1
-  if (end <= 1) return parts
-  let start = 1
+export function featureValueBounds(bytes: Uint8Array): number[] {
+  const end = bytes.length - 1
+  const bounds = [0]
+  if (end <= 1) return bounds
   let depth = 0
   for (let i = 1; i < end; i++) {
-    const c = text.charCodeAt(i)
+    const c = bytes[i]
     if (c === QUOTE) {
       // skip the string: a backslash escapes the next character
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++
+      for (i++; bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++
     } else if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++
     else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--
-    else if (c === COMMA && depth === 0) {
-      parts.push(text.slice(start, i))
-      start = i + 1
-    }
+    else if (c === COMMA && depth === 0) bounds.push(i)
   }
-  parts.push(text.slice(start, end))
-  return parts
+  bounds.push(end)
+  return bounds
 }
 
 const QUOTE = 34, BACKSLASH = 92, COMMA = 44, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125

@@ -113,42 +113,137 @@ export function onlineResponse(answer: OnlineAnswer): OnlineFeaturesResponse {
 }
 
 /**
- * The JSON text of `onlineResponse(answer)`, exactly as JSON.stringify writes it, built without
- * the object: feature values are copied as the JSON text the store holds (`StoredValue.valueJson`),
- * and each view's statuses and timestamps are written once and repeated for its features.
- * Pieces are collected and joined: a string grown by `+=` is a rope of thousands of pieces
- * that costs more to flatten, when it is written out, than it took to build.
+ * The JSON text of `onlineResponse(answer)`, exactly as JSON.stringify writes it, in UTF-8,
+ * written into one Buffer without building the object (the HTTP hot path sends it as it is).
+ * Feature values are copied byte for byte from the JSON the store holds (`StoredValue.bytes`:
+ * no parsing, no number printing, no string per value). A view's statuses and timestamps (85 %
+ * of a 100-entity answer: Feast's format repeats them for every feature) are written once, from
+ * prebuilt bytes, and copied within the answer for each further feature of the view.
  */
-export function onlineResponseJson(answer: OnlineAnswer): string {
+export function onlineResponseJson(answer: OnlineAnswer): Buffer {
   const { plan, entities, rowCount } = answer
-  const keyTail = tail(new Array<string>(rowCount).fill('PRESENT'), new Array<string>(rowCount).fill(KEY_TIMESTAMP))
-  const viewTails = answer.views.map(({ stored, statuses }) => tail(statuses, stored.map((s) => (s ? s.eventTimestamp : KEY_TIMESTAMP))))
-  const out: string[] = ['{"metadata":{"feature_names":', namesJson(plan), '},"results":[']
-  plan.entityColumns.forEach((c, i) => out.push(i ? ',{"values":' : '{"values":', stringifyJson(entities[c]!), keyTail))
-  const column = new Array<string>(rowCount)
-  plan.features.forEach((f, n) => {
-    const { stored } = answer.views[f.view]!
-    for (let i = 0; i < rowCount; i++) column[i] = stored[i]?.valueJson(f.valueIndex) ?? 'null'
-    out.push(n || plan.entityColumns.length ? ',{"values":[' : '{"values":[', column.join(','), ']', viewTails[f.view]!)
+  const keyColumns = plan.entityColumns.map((c, i) => Buffer.from(`${i ? ',' : ''}{"values":${stringifyJson(entities[c]!)}`))
+  const keyTail = {
+    statuses: new Array<Uint8Array>(rowCount).fill(STATUS_JSON.PRESENT),
+    timestamps: new Array<Uint8Array>(rowCount).fill(KEY_TIMESTAMP_JSON),
+  }
+  const viewTails = answer.views.map(({ stored, statuses }) => ({
+    statuses: statuses.map((s) => STATUS_JSON[s]),
+    timestamps: stored.map((s) => (s ? s.eventTimestampJson : KEY_TIMESTAMP_JSON)),
+  }))
+  const start = head(plan)
+  // An upper bound of the size: a feature's value is at most its stored row, a missing one
+  // `null`; a column adds a comma before it and a bracket after.
+  let size = start.length + CLOSE.length + keyColumns.reduce((n, b) => n + b.length + tailSize(keyTail), 0)
+  const rowBytes = answer.views.map(({ stored }) => stored.reduce((n, s) => n + Math.max(s ? s.bytes.length : 0, NULL.length) + 1, 0))
+  const tailSizes = viewTails.map(tailSize)
+  for (const f of plan.features) size += COLUMN_START.length + 2 + rowBytes[f.view]! + tailSizes[f.view]!
+  const w = new ByteWriter(Buffer.allocUnsafe(size))
+  w.put(start)
+  keyColumns.forEach((c) => {
+    w.put(c)
+    w.tail(keyTail)
   })
-  out.push(']}')
-  return out.join('')
+  /** Where each view's tail was first written, to copy it from there. */
+  const written: ([number, number] | undefined)[] = []
+  plan.features.forEach((f, n) => {
+    if (n || keyColumns.length) w.byte(COMMA)
+    w.put(COLUMN_START)
+    const { stored } = answer.views[f.view]!
+    const k = f.valueIndex
+    for (let i = 0; i < rowCount; i++) {
+      if (i) w.byte(COMMA)
+      const s = stored[i]
+      const bounds = s?.bounds
+      if (bounds && k + 1 < bounds.length) w.range(s.bytes, bounds[k]! + 1, bounds[k + 1]!)
+      else w.put(NULL)
+    }
+    w.byte(CLOSE_BRACKET)
+    const at = written[f.view]
+    if (at) w.copy(at[0], at[1])
+    else {
+      const from = w.at
+      w.tail(viewTails[f.view]!)
+      written[f.view] = [from, w.at]
+    }
+  })
+  w.put(CLOSE)
+  return w.out.subarray(0, w.at)
 }
 
-/** The end of a result column: its statuses and timestamps, which need no JSON escaping. */
-function tail(statuses: readonly string[], timestamps: readonly string[]): string {
-  return `,"statuses":[${quoted(statuses)}],"event_timestamps":[${quoted(timestamps)}]}`
+/** A result column's statuses and timestamps, each as its JSON bytes (quoted). */
+interface TailParts {
+  readonly statuses: readonly Uint8Array[]
+  readonly timestamps: readonly Uint8Array[]
 }
 
-function quoted(texts: readonly string[]): string {
-  return texts.length ? `"${texts.join('","')}"` : ''
+const COLUMN_START = Buffer.from('{"values":[')
+const STATUSES_START = Buffer.from(',"statuses":[')
+const TIMESTAMPS_START = Buffer.from('],"event_timestamps":[')
+const NULL = Buffer.from('null')
+/** Closes a list and the object holding it: a result column, and the whole answer. */
+const CLOSE = Buffer.from(']}')
+const COMMA = 44, CLOSE_BRACKET = 93
+const STATUS_JSON: Record<FieldStatus, Uint8Array> = {
+  PRESENT: Buffer.from('"PRESENT"'), NOT_FOUND: Buffer.from('"NOT_FOUND"'), OUTSIDE_MAX_AGE: Buffer.from('"OUTSIDE_MAX_AGE"'),
+}
+const KEY_TIMESTAMP_JSON = Buffer.from(JSON.stringify(KEY_TIMESTAMP))
+
+function tailSize({ statuses, timestamps }: TailParts): number {
+  const list = (parts: readonly Uint8Array[]) => parts.reduce((n, p) => n + p.length + 1, 0)
+  return STATUSES_START.length + list(statuses) + TIMESTAMPS_START.length + list(timestamps) + CLOSE.length
 }
 
-const namesJsonByPlan = new WeakMap<OnlinePlan, string>()
+/** Appends bytes to a Buffer sized beforehand. */
+class ByteWriter {
+  at = 0
+  constructor(readonly out: Buffer) {}
 
-function namesJson(plan: OnlinePlan): string {
-  let json = namesJsonByPlan.get(plan)
-  if (json === undefined) namesJsonByPlan.set(plan, (json = JSON.stringify(plan.featureNames)))
+  byte(c: number): void {
+    this.out[this.at++] = c
+  }
+
+  put(bytes: Uint8Array): void {
+    this.out.set(bytes, this.at)
+    this.at += bytes.length
+  }
+
+  /** `bytes[from, to)`, copied in a loop: a value is a few bytes, less than a native call costs. */
+  range(bytes: Uint8Array, from: number, to: number): void {
+    const out = this.out
+    let at = this.at
+    for (let b = from; b < to; b++) out[at++] = bytes[b]!
+    this.at = at
+  }
+
+  /** Repeats what was written at `[from, to)`. */
+  copy(from: number, to: number): void {
+    this.out.copyWithin(this.at, from, to)
+    this.at += to - from
+  }
+
+  tail({ statuses, timestamps }: TailParts): void {
+    this.put(STATUSES_START)
+    this.list(statuses)
+    this.put(TIMESTAMPS_START)
+    this.list(timestamps)
+    this.put(CLOSE)
+  }
+
+  private list(parts: readonly Uint8Array[]): void {
+    for (let i = 0; i < parts.length; i++) {
+      if (i) this.byte(COMMA)
+      this.put(parts[i]!)
+    }
+  }
+}
+
+const headByPlan = new WeakMap<OnlinePlan, Buffer>()
+
+/** The answer's start up to its first result, the same for every answer of a plan. */
+function head(plan: OnlinePlan): Buffer {
+  let json = headByPlan.get(plan)
+  if (json === undefined) headByPlan.set(plan, (json = Buffer.from(`{"metadata":{"feature_names":${JSON.stringify(plan.featureNames)}},"results":[`)))
   return json
 }
 

@@ -31,8 +31,8 @@ export interface OnlineService {
   materializeIncremental(end: string, views?: readonly string[]): Promise<MaterializationReport>
   /** Validates the request and answers in Feast's response shape. */
   getOnlineFeatures(request: GetOnlineFeaturesRequest): Promise<OnlineFeaturesResponse>
-  /** The same answer as its JSON text, written without building the response object (the HTTP hot path). */
-  getOnlineFeaturesJson(request: GetOnlineFeaturesRequest): Promise<string>
+  /** The same answer as its JSON text in UTF-8, written without building the response object (the HTTP hot path). */
+  getOnlineFeaturesJson(request: GetOnlineFeaturesRequest): Promise<Buffer>
   push(request: PushRequest): Promise<PushResult>
   /** Materialization runs, newest first. */
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>

@@ -1,6 +1,6 @@
 import { formatMicros } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
-import { decodeFeatureValues, splitFeatureValues } from './keys.js'
+import { decodeFeatureValues, featureValueBounds } from './keys.js'
 
 /** One feature view version in the online store. */
 export interface OnlineViewRef {
@@ -22,14 +22,16 @@ export interface OnlineRecord {
 /**
  * A stored value as reads return it: the view's features as the JSON text the online table
  * holds (`encodeFeatureValues`), decoded only as far as a reader needs. The JSON answer of
- * `/get-online-features` copies each feature's text as it is (`valueJson`), so the hot path
- * never parses or re-prints a number; `values` parses the whole row, for callers that want values.
- * Both are memoized: in embedded mode the same object answers every request for its entity.
+ * `/get-online-features` copies each feature's UTF-8 bytes as they are (`bytes` between
+ * `bounds`), so the hot path never parses or re-prints a number; `values` parses the whole row,
+ * for callers that want values. All are memoized: in embedded mode the same object answers
+ * every request for its entity.
  */
 export class StoredValue {
   private decoded?: readonly Value[]
-  private parts?: readonly string[]
-  private formatted?: string
+  private encoded?: Buffer
+  private split?: readonly number[]
+  private formatted?: FormattedTimestamp
 
   constructor(
     /** The features in schema order, as a JSON array. */
@@ -43,15 +45,30 @@ export class StoredValue {
     return (this.decoded ??= decodeFeatureValues(this.json))
   }
 
-  /** The JSON text of feature `index`, `null` past the end (a feature the stored row lacks). */
-  valueJson(index: number): string {
-    return (this.parts ??= splitFeatureValues(this.json))[index] ?? 'null'
+  /** `json` in UTF-8. */
+  get bytes(): Buffer {
+    return (this.encoded ??= Buffer.from(this.json))
+  }
+
+  /** Feature k's JSON text is `bytes` from `bounds[k] + 1` to `bounds[k + 1]` (`featureValueBounds`); a row shorter than the schema has fewer. */
+  get bounds(): readonly number[] {
+    return (this.split ??= featureValueBounds(this.bytes))
   }
 
   /** `eventTs` as ISO-8601. */
   get eventTimestamp(): string {
-    return (this.formatted ??= formatEventTimestamp(this.eventTs))
+    return (this.formatted ??= formatEventTimestamp(this.eventTs)).text
   }
+
+  /** `eventTimestamp` as a JSON string, in UTF-8. */
+  get eventTimestampJson(): Buffer {
+    return (this.formatted ??= formatEventTimestamp(this.eventTs)).json
+  }
+}
+
+interface FormattedTimestamp {
+  readonly text: string
+  readonly json: Buffer
 }
 
 /**
@@ -59,16 +76,17 @@ export class StoredValue {
  * every request builds fresh StoredValues, so formatted timestamps are remembered per process
  * (bounded: cleared when full).
  */
-const formattedTimestamps = new Map<number, string>()
+const formattedTimestamps = new Map<number, FormattedTimestamp>()
 const MAX_FORMATTED = 10_000
 
-function formatEventTimestamp(micros: number): string {
-  let text = formattedTimestamps.get(micros)
-  if (text === undefined) {
+function formatEventTimestamp(micros: number): FormattedTimestamp {
+  let formatted = formattedTimestamps.get(micros)
+  if (formatted === undefined) {
     if (formattedTimestamps.size >= MAX_FORMATTED) formattedTimestamps.clear()
-    formattedTimestamps.set(micros, (text = formatMicros(BigInt(micros))))
+    const text = formatMicros(BigInt(micros))
+    formattedTimestamps.set(micros, (formatted = { text, json: Buffer.from(JSON.stringify(text)) }))
   }
-  return text
+  return formatted
 }
 
 export interface OnlineLookup {
