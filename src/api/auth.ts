@@ -125,17 +125,14 @@ function presentedSecret(request: FastifyRequest): string | undefined {
  * on a loopback address) and are otherwise refused with a hint to create a key.
  */
 export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
-  const check = async (need: KeyScope, secret: string | undefined): Promise<void> => {
+  /** The refusal of a request whose key is not cached, if it is refused. */
+  const check = async (need: KeyScope, secret: string | undefined): Promise<Error | undefined> => {
     // A valid key is checked first, so a key made by another process works at once even while
     // this one still remembers that there were none.
     const key = secret === undefined ? undefined : await keys.authenticate(secret)
-    if (key) {
-      const refused = refusal(key, need)
-      if (refused) throw refused
-      return
-    }
+    if (key) return refusal(key, need)
     if (!(await keys.anyActive())) {
-      if (allowOpen) return
+      if (allowOpen) return undefined
       throw Errors.unauthorized('no API keys exist; create one with `asof keys create --scope admin`')
     }
     if (secret === undefined) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
@@ -148,7 +145,7 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: bool
     const secret = presentedSecret(request)
     const known = secret === undefined ? undefined : keys.cached(secret)
     if (known) return done(refusal(known, need))
-    check(need, secret).then(() => done(), done)
+    check(need, secret).then(done, done)
   })
 }
 

@@ -77,4 +77,6 @@ export function featureValueBounds(bytes: Uint8Array): number[] {
   return bounds
 }
 
-const QUOTE = 34, BACKSLASH = 92, COMMA = 44, OPEN_BRACKET = 91, CLOSE_BRACKET = 93, OPEN_BRACE = 123, CLOSE_BRACE = 125
+/** JSON punctuation as UTF-8 bytes (the online answer writer, `onlineResponseJson`, shares the first two). */
+export const COMMA = 44, CLOSE_BRACKET = 93
+const QUOTE = 34, BACKSLASH = 92, OPEN_BRACKET = 91, OPEN_BRACE = 123, CLOSE_BRACE = 125

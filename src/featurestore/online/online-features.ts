@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { stringifyJson } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
-import { encodeEntityKey } from './keys.js'
+import { CLOSE_BRACKET, COMMA, encodeEntityKey } from './keys.js'
 import type { OnlineStore, OnlineViewRef, StoredValue } from './online-store.js'
 
 /** The body of Feast's `POST /get-online-features` (wire field names kept). */
@@ -183,7 +183,6 @@ const TIMESTAMPS_START = Buffer.from('],"event_timestamps":[')
 const NULL = Buffer.from('null')
 /** Closes a list and the object holding it: a result column, and the whole answer. */
 const CLOSE = Buffer.from(']}')
-const COMMA = 44, CLOSE_BRACKET = 93
 const STATUS_JSON: Record<FieldStatus, Uint8Array> = {
   PRESENT: Buffer.from('"PRESENT"'), NOT_FOUND: Buffer.from('"NOT_FOUND"'), OUTSIDE_MAX_AGE: Buffer.from('"OUTSIDE_MAX_AGE"'),
 }
@@ -246,7 +245,6 @@ function head(plan: OnlinePlan): Buffer {
   if (json === undefined) headByPlan.set(plan, (json = Buffer.from(`{"metadata":{"feature_names":${JSON.stringify(plan.featureNames)}},"results":[`)))
   return json
 }
-
 
 function keysOf(view: PlannedOnlineView, entities: Record<string, Value[]>, rowCount: number): (string | null)[] {
   const cols = view.entityColumns.map((c) => entities[c]!)

@@ -57,12 +57,16 @@ export class StoredValue {
 
   /** `eventTs` as ISO-8601. */
   get eventTimestamp(): string {
-    return (this.formatted ??= formatEventTimestamp(this.eventTs)).text
+    return this.timestamp.text
   }
 
   /** `eventTimestamp` as a JSON string, in UTF-8. */
   get eventTimestampJson(): Buffer {
-    return (this.formatted ??= formatEventTimestamp(this.eventTs)).json
+    return this.timestamp.json
+  }
+
+  private get timestamp(): FormattedTimestamp {
+    return (this.formatted ??= formatEventTimestamp(this.eventTs))
   }
 }
 
