@@ -39,7 +39,6 @@ export interface RetrievalContext {
   postgres(forSource: string): Promise<Engine>
 }
 
-/** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 /** What a view reads: its source, or its transformation of the source. */
 export function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
   const read = sourceRelation(view.source, repoDir)
@@ -47,6 +46,7 @@ export function viewRelation(view: StoredFeatureView, repoDir: string): { engine
   return { engine: read.engine, relation: { kind: 'user_sql', text: view.transformation.sql, inputs: { source: read.relation } } }
 }
 
+/** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
   switch (source.kind) {
     case 'file': {
