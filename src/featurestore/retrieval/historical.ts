@@ -40,7 +40,7 @@ export interface RetrievalContext {
 }
 
 /** What a view reads: its source, or its transformation of the source. */
-export function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
+function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
   const read = sourceRelation(view.source, repoDir)
   if (!view.transformation) return read
   return { engine: read.engine, relation: { kind: 'user_sql', text: view.transformation.sql, inputs: { source: read.relation } } }
@@ -64,6 +64,14 @@ export function sourceRelation(source: SourceDefinition, repoDir: string): { eng
 
 export async function engineFor(ctx: RetrievalContext, source: SourceDefinition, kind: EngineKind): Promise<Engine> {
   return kind === 'duckdb' ? ctx.duckdb : ctx.postgres(source.name)
+}
+
+/** A stored view version (current without `version`) with the relation it reads and the engine that reads it. */
+export async function resolveStoredView(ctx: RetrievalContext, name: string, version?: number) {
+  const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', name, version)
+  const { engine: engineKind, relation } = viewRelation(stored.spec, ctx.repoDir)
+  const engine = await engineFor(ctx, stored.spec.source, engineKind)
+  return { name, version: stored.version, spec: stored.spec, engine, engineKind, relation }
 }
 
 /** Runs a point-in-time retrieval and returns its columns and rows. */
@@ -126,10 +134,8 @@ async function withRetrievalQuery<T>(
   for (const { view, version } of requestedViews(request, service)) {
     const key = viewKey(view, version)
     if (views.has(key)) continue
-    const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', view, version)
-    const { engine: kind, relation } = viewRelation(stored.spec, ctx.repoDir)
-    const engine = await engineFor(ctx, stored.spec.source, kind)
-    views.set(key, { name: view, version: stored.version, spec: stored.spec, engine, relation, sourceColumns: await describeSource(engine, relation, stored.spec.source.name) })
+    const resolved = await resolveStoredView(ctx, view, version)
+    views.set(key, { ...resolved, sourceColumns: await describeSource(resolved.engine, resolved.relation, resolved.spec.source.name) })
   }
   const engines = new Set([...views.values()].map((v) => v.engine))
   if (engines.size > 1) {
