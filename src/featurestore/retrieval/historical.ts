@@ -91,7 +91,7 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
       views: plan.views.map((v) => ({ view: v.view, version: v.version, features: v.features.map(({ feature, output, dtype }) => ({ feature, output, dtype })) })),
     }
     if ((format === 'parquet' || format === 'csv') && engine.kind === 'duckdb') {
-      const rows = await engine.query<{ Count: number | bigint }>(copyTo(query, outputPath, format))
+      const rows = await engine.query<{ Count: number | bigint }>(datasetCopy(query, outputPath, format))
       return { rows: Number(rows[0]?.Count ?? 0), columns: [...plan.outputColumns], read }
     }
     const result = await engine.run(query)
@@ -103,7 +103,7 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
 }
 
 /** DuckDB's COPY of a dataset to Parquet, or to CSV with a header and ISO-8601 UTC timestamps. */
-export function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
+export function datasetCopy(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
   return format === 'parquet'
     ? sql`copy (${query}) to ${path} (format parquet)`
     : sql`copy (${query}) to ${path} (format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')`
@@ -115,7 +115,7 @@ async function copyRowsWithDuckDb(duckdb: DuckDbEngine, result: ResultSet, path:
   await duckdb.createTable(table, result.columns)
   try {
     await duckdb.insertRows(table, result.columns, result.rows.map((r) => result.columns.map((c) => r[c.name] ?? null)))
-    await duckdb.execute(copyTo(sql`select * from ${sql.id(table)}`, path, format))
+    await duckdb.execute(datasetCopy(sql`select * from ${sql.id(table)}`, path, format))
   } finally {
     await duckdb.execute(sql`drop table if exists ${sql.id(table)}`)
   }
