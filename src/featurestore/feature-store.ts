@@ -8,7 +8,7 @@ import type { RepoConfig } from './definitions/repo-config.js'
 import { applyRepo } from './registry/apply.js'
 import { planRepo, type RegistryPlan } from './registry/plan.js'
 import { getObjectVersion, listObjectVersions, type RegistryObjectVersion } from './registry/versions.js'
-import { engineFor, retrieveHistorical, sourceRelation, viewRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
+import { engineFor, resolveStoredView, retrieveHistorical, sourceRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
 
 export interface FeatureStoreDeps {
   readonly metadata: MetadataStore
@@ -107,12 +107,7 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
     listObjects: async (kind) => (await registryRepo.listObjects(deps.metadata.db, project, kind)).map(summary),
     getObject: (kind, name, version) => getObjectVersion(deps.metadata.db, project, kind, name, version),
     listVersions: (kind, name) => listObjectVersions(deps.metadata.db, project, kind, name),
-    resolveFeatureView: async (name, version) => {
-      const stored = await getObjectVersion(deps.metadata.db, project, 'feature_view', name, version)
-      const { engine: engineKind, relation } = viewRelation(stored.spec, deps.repoDir)
-      const engine = await engineFor(ctx, stored.spec.source, engineKind)
-      return { name, version: stored.version, spec: stored.spec, engine, engineKind, relation }
-    },
+    resolveFeatureView: (name, version) => resolveStoredView(ctx, name, version),
     resolveSource: async (name) => {
       const { sources } = repo()
       const source = sources.find((s) => s.name === name)

@@ -13,7 +13,7 @@ export { createFeatureStore, type FeatureStore, type FeatureStoreDeps, type Regi
 export { planJson, type RegistryPlan, type PlanEntry, type PlanAction, type PlanJson } from './registry/plan.js'
 export type { RegistryObjectVersion } from './registry/versions.js'
 export type { StoredSpecs } from './registry/specs.js'
-export { copyTo as datasetCopy, type RetrievalRequest, type RetrievalRead } from './retrieval/historical.js'
+export { datasetCopy, type RetrievalRequest, type RetrievalRead } from './retrieval/historical.js'
 export type { EntitySource } from './retrieval/entity-rows.js'
 export type { HistoricalRequest, RetrievalPlan, PlannedView, PlannedFeature, PlannedJoinKey } from './retrieval/retrieval-plan.js'
 export { outputFormatOf, type OutputFormat } from './retrieval/output-file.js'

@@ -102,18 +102,18 @@ async function remoteHistorical(client: ServerClient, request: RetrievalRequest,
     const rows = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>[]
     return { rows: rows.length, columns: Object.keys(rows[0] ?? {}) }
   }
-  const dir = mkdtempSync(join(tmpdir(), 'asof-historical-'))
+  // Parquet is the output itself; for CSV it is a scratch file DuckDB converts.
+  const dir = format === 'csv' ? mkdtempSync(join(tmpdir(), 'asof-historical-')) : undefined
+  const parquet = dir ? join(dir, 'features.parquet') : output
+  writeFileSync(parquet, bytes)
   const duckdb = await DuckDbEngine.open({ path: ':memory:' })
   try {
-    const parquet = join(dir, 'features.parquet')
-    writeFileSync(parquet, bytes)
     if (format === 'csv') await duckdb.execute(datasetCopy(sql`select * from read_parquet(${parquet})`, output, 'csv'))
-    else writeFileSync(output, bytes)
     const [count] = await duckdb.query<{ n: number }>(sql`select count(*) as n from read_parquet(${parquet})`)
     const columns = await duckdb.describe({ kind: 'file', path: parquet, format: 'parquet' })
     return { rows: Number(count!.n), columns: columns.map((c) => c.name) }
   } finally {
     await duckdb.close()
-    rmSync(dir, { recursive: true, force: true })
+    if (dir) rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -39,14 +39,14 @@ export interface RetrievalContext {
   postgres(forSource: string): Promise<Engine>
 }
 
-/** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 /** What a view reads: its source, or its transformation of the source. */
-export function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
+function viewRelation(view: StoredFeatureView, repoDir: string): { engine: EngineKind; relation: Relation } {
   const read = sourceRelation(view.source, repoDir)
   if (!view.transformation) return read
   return { engine: read.engine, relation: { kind: 'user_sql', text: view.transformation.sql, inputs: { source: read.relation } } }
 }
 
+/** Which engine reads a source, and the relation it reads: files and DuckDB tables on DuckDB, Postgres sources pushed down. */
 export function sourceRelation(source: SourceDefinition, repoDir: string): { engine: EngineKind; relation: Relation } {
   switch (source.kind) {
     case 'file': {
@@ -66,6 +66,14 @@ export async function engineFor(ctx: RetrievalContext, source: SourceDefinition,
   return kind === 'duckdb' ? ctx.duckdb : ctx.postgres(source.name)
 }
 
+/** A stored view version (current without `version`) with the relation it reads and the engine that reads it. */
+export async function resolveStoredView(ctx: RetrievalContext, name: string, version?: number) {
+  const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', name, version)
+  const { engine: engineKind, relation } = viewRelation(stored.spec, ctx.repoDir)
+  const engine = await engineFor(ctx, stored.spec.source, engineKind)
+  return { name, version: stored.version, spec: stored.spec, engine, engineKind, relation }
+}
+
 /** Runs a point-in-time retrieval and returns its columns and rows. */
 export async function retrieveHistorical(ctx: RetrievalContext, request: RetrievalRequest): Promise<ResultSet> {
   return withRetrievalQuery(ctx, request, (engine, query) => engine.run(query))
@@ -83,7 +91,7 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
       views: plan.views.map((v) => ({ view: v.view, version: v.version, features: v.features.map(({ feature, output, dtype }) => ({ feature, output, dtype })) })),
     }
     if ((format === 'parquet' || format === 'csv') && engine.kind === 'duckdb') {
-      const rows = await engine.query<{ Count: number | bigint }>(copyTo(query, outputPath, format))
+      const rows = await engine.query<{ Count: number | bigint }>(datasetCopy(query, outputPath, format))
       return { rows: Number(rows[0]?.Count ?? 0), columns: [...plan.outputColumns], read }
     }
     const result = await engine.run(query)
@@ -95,7 +103,7 @@ export async function writeHistorical(ctx: RetrievalContext, request: RetrievalR
 }
 
 /** DuckDB's COPY of a dataset to Parquet, or to CSV with a header and ISO-8601 UTC timestamps. */
-export function copyTo(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
+export function datasetCopy(query: ReturnType<PitRenderer>, path: string, format: 'parquet' | 'csv') {
   return format === 'parquet'
     ? sql`copy (${query}) to ${path} (format parquet)`
     : sql`copy (${query}) to ${path} (format csv, header true, timestampformat '%Y-%m-%dT%H:%M:%S.%fZ')`
@@ -107,7 +115,7 @@ async function copyRowsWithDuckDb(duckdb: DuckDbEngine, result: ResultSet, path:
   await duckdb.createTable(table, result.columns)
   try {
     await duckdb.insertRows(table, result.columns, result.rows.map((r) => result.columns.map((c) => r[c.name] ?? null)))
-    await duckdb.execute(copyTo(sql`select * from ${sql.id(table)}`, path, format))
+    await duckdb.execute(datasetCopy(sql`select * from ${sql.id(table)}`, path, format))
   } finally {
     await duckdb.execute(sql`drop table if exists ${sql.id(table)}`)
   }
@@ -126,10 +134,8 @@ async function withRetrievalQuery<T>(
   for (const { view, version } of requestedViews(request, service)) {
     const key = viewKey(view, version)
     if (views.has(key)) continue
-    const stored = await getObjectVersion(ctx.db, ctx.project, 'feature_view', view, version)
-    const { engine: kind, relation } = viewRelation(stored.spec, ctx.repoDir)
-    const engine = await engineFor(ctx, stored.spec.source, kind)
-    views.set(key, { name: view, version: stored.version, spec: stored.spec, engine, relation, sourceColumns: await describeSource(engine, relation, stored.spec.source.name) })
+    const resolved = await resolveStoredView(ctx, view, version)
+    views.set(key, { ...resolved, sourceColumns: await describeSource(resolved.engine, resolved.relation, resolved.spec.source.name) })
   }
   const engines = new Set([...views.values()].map((v) => v.engine))
   if (engines.size > 1) {

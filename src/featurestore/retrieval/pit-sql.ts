@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely'
-import type { ColumnSpec } from '../../engines/index.js'
+import type { Engine } from '../../engines/index.js'
 import { dtypeColumnSpec } from '../definitions/feature-view.js'
 import type { PlannedView, RetrievalPlan } from './retrieval-plan.js'
 
@@ -16,14 +16,10 @@ export interface EntityInput {
   readonly rescannable?: boolean
 }
 
-/** What a renderer needs from the engine it renders for. */
-export interface PitTarget {
+/** What a renderer needs from the engine it renders for (its cast and types, for features cast to their declared dtype). */
+export interface PitTarget extends Pick<Engine, 'cast' | 'sqlType'> {
   /** A FROM-able expression for a view's source. */
   sourceFrom(view: PlannedView): RawBuilder<unknown>
-  /** `cast(expr as <engine type>)`, for features cast to their declared dtype. */
-  cast(expr: RawBuilder<unknown>, spec: ColumnSpec): RawBuilder<unknown>
-  /** The engine's SQL type for a column spec. */
-  sqlType(spec: ColumnSpec): string
 }
 
 /** Renders a retrieval plan as one SELECT on an engine. */
