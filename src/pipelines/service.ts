@@ -64,8 +64,8 @@ export class PipelinesService {
   /** Task types pipelines can `use`; services register theirs here when asof opens. */
   readonly tasks: TaskRegistry
   readonly runner: PipelineRunner
-  /** Runs this process executes in the background, until each ends. */
-  private readonly executing = new Map<string, Promise<unknown>>()
+  /** Ids of the runs this process executes in the background, until each ends. */
+  private readonly executing = new Set<string>()
   private serial: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: PipelinesServiceOptions) {
@@ -128,7 +128,7 @@ export class PipelinesService {
    * be finished with `asof pipeline resume`.
    */
   async interruptRuns(reason: string): Promise<string[]> {
-    const ids = [...this.executing.keys()]
+    const ids = [...this.executing]
     for (const id of ids) {
       await runsRepo.updateRun(this.options.metadata.db, id, { heartbeat_at: null, note: `interrupted: ${reason}` })
     }
@@ -144,10 +144,10 @@ export class PipelinesService {
   /** Executes a stored run, tracked until it ends (interruptRuns marks it when the process stops first). */
   private execute(runId: string): Promise<RunSummary> {
     const done = this.runner.execute(runId)
-    const tracked = done
+    this.executing.add(runId)
+    done
       .catch((e) => this.options.log.error({ err: e, run: runId }, 'run stopped before its end'))
       .finally(() => this.executing.delete(runId))
-    this.executing.set(runId, tracked)
     return done
   }
 
