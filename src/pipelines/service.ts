@@ -4,7 +4,7 @@ import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
-import { PipelineRunner, type RunSummary, type RunView, type StartRunOptions } from './runner.js'
+import { PipelineRunner, type RunSummary, type RunView } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
 import { Scheduler } from './schedule/scheduler.js'
 import { TaskRegistry, type JsonValue } from './task.js'
@@ -103,7 +103,7 @@ export class PipelinesService {
     return this.oneAtATime(async () => {
       // validates params and fixes the logical date (now) before anything is stored
       const draft = this.runner.newRun(p, { ...request, trigger: 'manual' })
-      const run = await this.create(p, draft, { ...request, logicalDate: draft.logical_date, trigger: 'manual' })
+      const run = await this.create(p, draft)
       return this.launch(run.id)
     })
   }
@@ -156,10 +156,10 @@ export class PipelinesService {
    * date still in progress. Another process may insert one between that check and the insert;
    * the run's unique key then refuses ours, and that is the same conflict, not a failure.
    */
-  private async create(p: PipelineSpec, draft: RunRow, o: StartRunOptions): Promise<RunRow> {
+  private async create(p: PipelineSpec, draft: RunRow): Promise<RunRow> {
     const check = (earlier: RunRow) => this.refuseInProgress(earlier)
     try {
-      return await this.runner.createRun(p, o, check)
+      return await this.runner.storeRun(p, draft, check)
     } catch (e) {
       const earlier = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
       if (earlier) check(earlier)
@@ -207,11 +207,7 @@ export class PipelinesService {
         else drafts.push(draft)
       }
       const runs: RunRow[] = []
-      for (const d of drafts) {
-        runs.push(await this.create(p, d, {
-          logicalDate: d.logical_date, dataInterval: { start: d.data_interval_start, end: d.data_interval_end }, trigger: 'backfill', cache: request.cache,
-        }))
-      }
+      for (const d of drafts) runs.push(await this.create(p, d))
       let previous: Promise<unknown> = Promise.resolve()
       const ends = runs.map((run) => (previous = previous.then(() => this.execute(run.id))) as Promise<RunSummary>)
       const done = Promise.all(ends).then((summaries) => ({ runs: summaries, skipped }))
