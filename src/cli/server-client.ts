@@ -1,4 +1,4 @@
-import { AsofError, Errors, loadConfig, type AsofConfig } from '../core/index.js'
+import { AsofError, Errors, loadConfig, processAlive, type AsofConfig } from '../core/index.js'
 import { kindForStatus, readServerFile, type ServerFile } from '../api/index.js'
 import { openAsof, type Asof } from '../asof.js'
 
@@ -38,16 +38,6 @@ export class ServerClient {
     throw new AsofError(problem.code ?? `HTTP_${response.status}`, kindForStatus(response.status),
       `server ${this.url}: ${problem.detail ?? `${response.status} ${response.statusText}`}${hint}`,
       problem.field ? { field: problem.field } : undefined)
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

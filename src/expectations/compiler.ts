@@ -74,24 +74,24 @@ export interface ComputedValues {
   readonly errors: Map<string, Error>
 }
 
-export interface RunOptions {
-  /**
-   * PostgreSQL `work_mem` for the scan of sorting aggregates, set for its transaction only
-   * (`set_config(…, true)`, i.e. SET LOCAL). Default 256MB.
-   */
-  readonly workMem?: string
-}
-
 /** PostgreSQL's memory-size syntax: a whole number and an optional unit. */
 const WORK_MEM = /^\d+\s*(kB|MB|GB|TB)?$/
+const DEFAULT_WORK_MEM = '256MB'
+
+/** A run's `work_mem` option checked once, before any query: the given memory size, or the default. */
+export function parseWorkMem(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_WORK_MEM
+  if (!WORK_MEM.test(value)) throw Errors.badInput('work_mem', `expected a PostgreSQL memory size like 256MB, got ${JSON.stringify(value)}`)
+  return value
+}
 
 /**
  * Runs a compiled scope. If a bundled scan fails (a regex on a number column, a bad cast), each
  * of its aggregates is retried on its own so that only the expectations whose metric failed report an error.
+ * `workMem` (from parseWorkMem) is PostgreSQL's `work_mem` for the scan of sorting aggregates, set for
+ * its transaction only (`set_config(…, true)`, i.e. SET LOCAL).
  */
-export async function runScope(scope: BatchScope, compiled: CompiledScope, options: RunOptions = {}): Promise<ComputedValues> {
-  const workMem = options.workMem ?? '256MB'
-  if (!WORK_MEM.test(workMem)) throw Errors.badInput('work_mem', `expected a PostgreSQL memory size like 256MB, got ${JSON.stringify(workMem)}`)
+export async function runScope(scope: BatchScope, compiled: CompiledScope, workMem = DEFAULT_WORK_MEM): Promise<ComputedValues> {
   const values = new Map<string, unknown>()
   const errors = new Map<string, Error>()
   const settle = async (m: MetricRequest, compute: () => Promise<unknown> | unknown) => {

@@ -20,4 +20,4 @@ export { createSuiteStore, parseSuiteRef, type SuiteStore, type StoredSuite, typ
 export { profileBatch, type ProfileOptions, type ProposedSuite } from './profiler.js'
 export { renderDataDocs, resultPageName, writeDataDocs, type DocsResult } from './docs/data-docs.js'
 export { storeHistoryReader, evaluateAnomaly, intervalCheck, anomalyRuleSchema, type AnomalyRule, type HistoryPoint } from './history.js'
-export { columnDrift, compareColumns, datasetDrift, defaultDriftTest, DRIFT_TESTS, type ColumnDrift, type DatasetDrift, type DriftSide, type DriftTest } from './metrics/drift.js'
+export { columnDrift, compareColumns, datasetDrift, defaultDriftTest, DRIFT_TESTS, relationSide, type ColumnDrift, type DatasetDrift, type DriftTest } from './metrics/drift.js'

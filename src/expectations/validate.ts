@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { AsofError, Errors, describeZodError, formatPath, newId } from '../core/index.js'
 import { sql, type Column, type Engine, type Relation } from '../engines/index.js'
 import { CATALOG_BY_TYPE } from './catalog/index.js'
-import { compileScope, metricKey, runScope, type ComputedValues } from './compiler.js'
+import { compileScope, metricKey, parseWorkMem, runScope, type ComputedValues } from './compiler.js'
 import type { AnyExpectationDefinition, Evaluation, UnexpectedRows } from './define.js'
 import { needsUnexpectedRows, shapeAggregateResult, shapeMapResult, unexpectedRowsReader, type UnexpectedSample } from './evaluate.js'
 import type { BatchScope, ComputedMetric, MetricContext, MetricRequest } from './metrics/metric.js'
@@ -80,6 +80,7 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
   const startedAt = new Date()
   const now = options.now ?? startedAt
   const runFormat = typeof options.resultFormat === 'object' ? options.resultFormat : parseResultFormat(options.resultFormat, 'result_format')
+  const workMem = parseWorkMem(options.workMem)
   const columns = await batch.engine.describe(batch.relation)
   const context: MetricContext = { engine: batch.engine.kind, columns }
   const parameters = { ...suite.parameters, ...options.parameters }
@@ -113,7 +114,7 @@ export async function validate(suite: Suite, batch: Batch, options: ValidateOpti
   }
   const metrics: ComputedMetric[] = []
   await Promise.all([...scopes.entries()].map(async ([conditionText, { scope, members }]) => {
-    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))), options)
+    const computed = await runScope(scope, compileScope(scope, members.flatMap((m) => Object.values(m.requests))), workMem)
     recordMetrics(metrics, members, computed, conditionText)
     const readRows = unexpectedRowsReader(scope)
     await Promise.all(members.map(async (p) => {

@@ -106,13 +106,10 @@ const CONDITION_KEYS = ['all', 'any', ...Object.keys(SENSOR_LEAVES)]
  * union could only say that no alternative matched.
  */
 const sensorCondition: z.ZodType<SensorCondition> = z.lazy(() => z.object({
-  all: z.array(sensorCondition).min(1).optional(),
-  any: z.array(sensorCondition).min(1).optional(),
-  file: SENSOR_LEAVES.file.optional(),
-  feature_view: SENSOR_LEAVES.feature_view.optional(),
-  checkpoint: SENSOR_LEAVES.checkpoint.optional(),
-  drift: SENSOR_LEAVES.drift.optional(),
-}).strict()
+  all: z.array(sensorCondition).min(1),
+  any: z.array(sensorCondition).min(1),
+  ...SENSOR_LEAVES,
+}).partial().strict()
   .refine((c) => Object.keys(c).length === 1, `a sensor condition has exactly one of the keys ${CONDITION_KEYS.join(', ')}`)
   .transform((c) => c as SensorCondition))
 

@@ -115,11 +115,15 @@ export class PipelineRunner {
   }
 
   /**
-   * Creates the run for (pipeline, logical date), replacing an earlier run of that date (unless
-   * `check` refuses it by throwing), and its pending task instances. Returns the stored run.
+   * Creates the run for (pipeline, logical date), replacing an earlier run of that date, and its
+   * pending task instances. Returns the stored run.
    */
-  async createRun(p: PipelineSpec, o: StartRunOptions = {}, check?: (earlier: RunRow) => void): Promise<RunRow> {
-    const run = this.newRun(p, o)
+  createRun(p: PipelineSpec, o: StartRunOptions = {}): Promise<RunRow> {
+    return this.storeRun(p, this.newRun(p, o))
+  }
+
+  /** createRun for a run already drafted by newRun; `check` sees an earlier run of that date first and may refuse it by throwing. */
+  async storeRun(p: PipelineSpec, run: RunRow, check?: (earlier: RunRow) => void): Promise<RunRow> {
     await this.options.metadata.transaction(async (tx) => {
       await runsRepo.replaceRun(tx, run, check)
       await runsRepo.insertTaskRuns(tx, p.tasks.map((t) => pendingRow(run.id, t.id, WHOLE_TASK)))

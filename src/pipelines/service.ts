@@ -4,7 +4,7 @@ import { runsRepo, type MetadataStore, type RunRow } from '../metadata/index.js'
 import { BUILTIN_TASKS } from './builtin-tasks.js'
 import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
-import { PipelineRunner, type RunSummary, type RunView, type StartRunOptions } from './runner.js'
+import { PipelineRunner, type RunSummary, type RunView } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
 import { Scheduler } from './schedule/scheduler.js'
 import { TaskRegistry, type JsonValue } from './task.js'
@@ -64,8 +64,8 @@ export class PipelinesService {
   /** Task types pipelines can `use`; services register theirs here when asof opens. */
   readonly tasks: TaskRegistry
   readonly runner: PipelineRunner
-  /** Runs this process executes in the background, until each ends. */
-  private readonly executing = new Map<string, Promise<unknown>>()
+  /** Ids of the runs this process executes in the background, until each ends. */
+  private readonly executing = new Set<string>()
   private serial: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly options: PipelinesServiceOptions) {
@@ -103,7 +103,7 @@ export class PipelinesService {
     return this.oneAtATime(async () => {
       // validates params and fixes the logical date (now) before anything is stored
       const draft = this.runner.newRun(p, { ...request, trigger: 'manual' })
-      const run = await this.create(p, draft, { ...request, logicalDate: draft.logical_date, trigger: 'manual' })
+      const run = await this.create(p, draft)
       return this.launch(run.id)
     })
   }
@@ -128,7 +128,7 @@ export class PipelinesService {
    * be finished with `asof pipeline resume`.
    */
   async interruptRuns(reason: string): Promise<string[]> {
-    const ids = [...this.executing.keys()]
+    const ids = [...this.executing]
     for (const id of ids) {
       await runsRepo.updateRun(this.options.metadata.db, id, { heartbeat_at: null, note: `interrupted: ${reason}` })
     }
@@ -144,10 +144,10 @@ export class PipelinesService {
   /** Executes a stored run, tracked until it ends (interruptRuns marks it when the process stops first). */
   private execute(runId: string): Promise<RunSummary> {
     const done = this.runner.execute(runId)
-    const tracked = done
+    this.executing.add(runId)
+    done
       .catch((e) => this.options.log.error({ err: e, run: runId }, 'run stopped before its end'))
       .finally(() => this.executing.delete(runId))
-    this.executing.set(runId, tracked)
     return done
   }
 
@@ -156,10 +156,10 @@ export class PipelinesService {
    * date still in progress. Another process may insert one between that check and the insert;
    * the run's unique key then refuses ours, and that is the same conflict, not a failure.
    */
-  private async create(p: PipelineSpec, draft: RunRow, o: StartRunOptions): Promise<RunRow> {
+  private async create(p: PipelineSpec, draft: RunRow): Promise<RunRow> {
     const check = (earlier: RunRow) => this.refuseInProgress(earlier)
     try {
-      return await this.runner.createRun(p, o, check)
+      return await this.runner.storeRun(p, draft, check)
     } catch (e) {
       const earlier = await runsRepo.findRun(this.options.metadata.db, draft.pipeline, draft.logical_date)
       if (earlier) check(earlier)
@@ -207,11 +207,7 @@ export class PipelinesService {
         else drafts.push(draft)
       }
       const runs: RunRow[] = []
-      for (const d of drafts) {
-        runs.push(await this.create(p, d, {
-          logicalDate: d.logical_date, dataInterval: { start: d.data_interval_start, end: d.data_interval_end }, trigger: 'backfill', cache: request.cache,
-        }))
-      }
+      for (const d of drafts) runs.push(await this.create(p, d))
       let previous: Promise<unknown> = Promise.resolve()
       const ends = runs.map((run) => (previous = previous.then(() => this.execute(run.id))) as Promise<RunSummary>)
       const done = Promise.all(ends).then((summaries) => ({ runs: summaries, skipped }))

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { processAlive } from '../core/index.js'
 import type { RunRow } from '../metadata/index.js'
 
 /** A running run is taken for lost when its worker has missed this many heartbeats. */
@@ -20,13 +21,4 @@ export function workerLost(run: Pick<RunRow, 'worker' | 'heartbeat_at'>, now: Da
   const [host, pid] = [run.worker.slice(0, colon), Number(run.worker.slice(colon + 1))]
   if (host === hostname() && Number.isInteger(pid) && !processAlive(pid)) return true
   return now.getTime() - Date.parse(run.heartbeat_at) > MISSED_HEARTBEATS * heartbeatSeconds * 1000
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' // exists, owned by someone else
-  }
 }

@@ -3,7 +3,7 @@ import type { Relation } from '../../engines/index.js'
 import { fileFormatOf } from '../batch-spec.js'
 import { defineExpectation } from '../define.js'
 import type { QueryMetric } from '../metrics/metric.js'
-import { compareColumns, datasetDrift, DRIFT_TESTS, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
+import { compareColumns, datasetDrift, DRIFT_TESTS, relationSide, type ColumnDrift, type DriftTest } from '../metrics/drift.js'
 
 const driftTest = z.enum(DRIFT_TESTS as [DriftTest, ...DriftTest[]])
 
@@ -40,8 +40,7 @@ function driftMetric(k: DriftKwargs): QueryMetric {
   return {
     shape: 'query', name: 'table.column_drift', args: { reference, columns: columns ?? null, stattest: stattest ?? null, stattest_threshold: stattest_threshold ?? null, per_column_stattest },
     run: async (scope): Promise<ColumnDrift[]> => {
-      const relation = referenceRelation(reference)
-      const referenceSide = { engine: scope.engine, from: scope.engine.from(relation), columns: await scope.engine.describe(relation), label: 'the reference' }
+      const referenceSide = await relationSide(scope.engine, referenceRelation(reference), 'the reference')
       const batchSide = { engine: scope.engine, from: scope.from, columns: scope.context.columns, label: 'the batch' }
       const { drifts } = await compareColumns(referenceSide, batchSide, columns, (name) => ({
         test: per_column_stattest[name]?.stattest ?? stattest, threshold: per_column_stattest[name]?.threshold ?? stattest_threshold,

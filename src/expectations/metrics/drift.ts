@@ -1,5 +1,5 @@
 import { Errors } from '../../core/index.js'
-import { sql, col, type Column, type Engine, type RawBuilder, type ColumnType } from '../../engines/index.js'
+import { sql, col, type Column, type Engine, type RawBuilder, type ColumnType, type Relation } from '../../engines/index.js'
 
 /**
  * Distribution drift between a reference batch and a current batch, with the statistical tests
@@ -104,6 +104,11 @@ export interface DriftSide {
   readonly columns: readonly Column[]
   /** How a message names this side. */
   readonly label: string
+}
+
+/** A whole relation as a drift side, its columns described. */
+export async function relationSide(engine: Engine, relation: Relation, label: string): Promise<DriftSide> {
+  return { engine, from: engine.from(relation), columns: await engine.describe(relation), label }
 }
 
 /** How one column is tested: a test and threshold, or Evidently's defaults when absent. */

@@ -81,8 +81,8 @@ export async function claimRun(db: Db, run: RunRow): Promise<boolean> {
  */
 export async function replaceRun(db: Db, run: RunRow, check?: (earlier: RunRow) => void): Promise<string | undefined> {
   const old = await findRun(db, run.pipeline, run.logical_date)
-  if (old) check?.(old)
   if (old) {
+    check?.(old)
     await db.deleteFrom('pipeline_task_runs').where('run_id', '=', old.id).execute()
     await db.deleteFrom('pipeline_runs').where('id', '=', old.id).execute()
   }

@@ -1,9 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { Errors, hashFile, hashValue, type Logger } from '../../core/index.js'
-import {
-  compareColumns, datasetDrift, type BatchResolver, type BatchSpec, type DriftSide, type ResolvedBatch,
-} from '../../expectations/index.js'
+import { compareColumns, datasetDrift, relationSide, type BatchResolver, type BatchSpec } from '../../expectations/index.js'
 import { resultsRepo, type MetadataStore } from '../../metadata/index.js'
 import type { DriftSensor, SensorCondition, SensorLeaf } from '../definition.js'
 import type { ModelRegistry } from '../models/model-registry.js'
@@ -128,14 +126,11 @@ async function driftFingerprint(sensor: DriftSensor, ctx: SensorContext): Promis
   }
   const [reference, current] = [await ctx.resolveBatch(referenceSpec), await ctx.resolveBatch(sensor.current)]
   const { drifts, distributions } = await compareColumns(
-    await driftSide(reference, `the reference (${reference.description})`), await driftSide(current, `the current batch (${current.description})`),
+    await relationSide(reference.engine, reference.relation, `the reference (${reference.description})`),
+    await relationSide(current.engine, current.relation, `the current batch (${current.description})`),
     sensor.columns ?? modelInputs, () => ({ test: sensor.test, threshold: sensor.threshold }), 'sensors.drift.columns')
   const drift = datasetDrift(drifts, sensor.drift_share)
   if (!drift.drifted) return undefined
   ctx.log.info({ reference: reference.description, current: current.description, drifted: drifts.filter((d) => d.drifted) }, 'drift sensor: the current batch drifts')
   return hashValue({ distributions, test: sensor.test ?? null, threshold: sensor.threshold ?? null, drift_share: sensor.drift_share })
-}
-
-async function driftSide(batch: ResolvedBatch, label: string): Promise<DriftSide> {
-  return { engine: batch.engine, from: batch.engine.from(batch.relation), columns: await batch.engine.describe(batch.relation), label }
 }
