@@ -9,13 +9,17 @@ import type { Value } from '../../engines/index.js'
  * @example encodeEntityKey([1001]) === '["n:1001"]'; encodeEntityKey(['1001']) === '["s:1001"]'
  */
 export function encodeEntityKey(values: readonly Value[]): string | null {
-  const parts: string[] = []
-  for (const v of values) {
+  // The JSON text of the list of parts, written directly: this runs for every key of every
+  // online request, and a number's part needs no escaping.
+  let key = '['
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!
     const part = encodeKeyPart(v)
     if (part === null) return null
-    parts.push(part)
+    if (i) key += ','
+    key += typeof v === 'number' || typeof v === 'bigint' ? `"${part}"` : JSON.stringify(part)
   }
-  return JSON.stringify(parts)
+  return `${key}]`
 }
 
 /** A null key part matches nothing (as in point-in-time joins), so the whole key is null. */
@@ -25,8 +29,9 @@ function encodeKeyPart(v: Value): string | null {
     case 'string': return `s:${v}`
     case 'boolean': return `b:${v}`
     case 'bigint': return `n:${v}`
-    // Integral numbers print like bigints so that 1001 and 1001n encode alike.
-    case 'number': return `n:${Number.isInteger(v) ? BigInt(v).toString() : String(v)}`
+    // Integral numbers print like bigints so that 1001 and 1001n encode alike (String prints
+    // integers from 1e21 up in exponent form).
+    case 'number': return `n:${Number.isSafeInteger(v) ? String(v) : Number.isInteger(v) ? BigInt(v).toString() : String(v)}`
   }
   if (v instanceof Uint8Array) return `x:${Buffer.from(v).toString('hex')}`
   return `j:${JSON.stringify(v)}`
@@ -52,19 +57,19 @@ export function decodeFeatureValues(text: string): Value[] {
 
 /**
  * Where each element of a JSON array written by `encodeFeatureValues` (no whitespace between
- * tokens) lies in its UTF-8 bytes: `bounds[k]` is the opening bracket or the comma before element
- * k, `bounds[k + 1]` the comma or closing bracket after it. Top-level commas split; commas inside
- * strings, lists and objects do not (no byte of a multi-byte UTF-8 character is ASCII, so
- * scanning bytes is scanning characters).
+ * tokens), held in `bytes[start, end)` as UTF-8, lies: `bounds[k]` is the offset in `bytes` of
+ * the opening bracket or the comma before element k, `bounds[k + 1]` of the comma or closing
+ * bracket after it. Top-level commas split; commas inside strings, lists and objects do not
+ * (no byte of a multi-byte UTF-8 character is ASCII, so scanning bytes is scanning characters).
  *
  * @example featureValueBounds(Buffer.from('[0.5,"a,b",null]')) → [0, 4, 10, 15]: '0.5', '"a,b"', 'null'
  */
-export function featureValueBounds(bytes: Uint8Array): number[] {
-  const end = bytes.length - 1
-  const bounds = [0]
-  if (end <= 1) return bounds
+export function featureValueBounds(bytes: Uint8Array, start = 0, end = bytes.length): number[] {
+  const last = end - 1
+  const bounds = [start]
+  if (last - start <= 1) return bounds
   let depth = 0
-  for (let i = 1; i < end; i++) {
+  for (let i = start + 1; i < last; i++) {
     const c = bytes[i]
     if (c === QUOTE) {
       // skip the string: a backslash escapes the next character
@@ -73,7 +78,7 @@ export function featureValueBounds(bytes: Uint8Array): number[] {
     else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--
     else if (c === COMMA && depth === 0) bounds.push(i)
   }
-  bounds.push(end)
+  bounds.push(last)
   return bounds
 }
 
