@@ -38,7 +38,7 @@ const answer: fc.Arbitrary<OnlineAnswer> = fc.integer({ min: 0, max: 6 }).chain(
     entities: { driver_id: keys },
     rowCount: keys.length,
     views: views.map((v) => ({
-      stored: v.stored.map((s) => (s ? new StoredValue(encodeFeatureValues(s.values), s.ts, null) : undefined)),
+      stored: v.stored.map((s) => (s ? StoredValue.fromJson(encodeFeatureValues(s.values), s.ts, null) : undefined)),
       statuses: v.statuses,
     })),
   }

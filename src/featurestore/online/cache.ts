@@ -1,9 +1,9 @@
-import { isNewerOrSame, type StoredValue } from './online-store.js'
-import { toStoredValue, type EncodedRow } from './online-table.js'
+import type { EncodedRow } from './online-table.js'
+import type { PackedView } from './packed-view.js'
 
 interface ViewEntry {
-  entries?: Map<string, StoredValue>
-  loading?: Promise<Map<string, StoredValue>>
+  entries?: PackedView
+  loading?: Promise<PackedView>
   /** Bumped by every write, so a fill that raced a write is discarded and redone. */
   generation: number
 }
@@ -18,7 +18,7 @@ export class OnlineCache {
   private readonly views = new Map<string, ViewEntry>()
 
   /** The entries of `viewKey`, filling them with `load` on first use. */
-  entries(viewKey: string, load: () => Promise<Map<string, StoredValue>>): Map<string, StoredValue> | Promise<Map<string, StoredValue>> {
+  entries(viewKey: string, load: () => Promise<PackedView>): PackedView | Promise<PackedView> {
     const view = this.view(viewKey)
     if (view.entries) return view.entries
     view.loading ??= this.fill(view, load)
@@ -30,14 +30,10 @@ export class OnlineCache {
     const view = this.view(viewKey)
     view.generation++
     if (!view.entries) return
-    for (const r of rows) {
-      const candidate = toStoredValue(r)
-      const stored = view.entries.get(r.entity_key)
-      if (!stored || isNewerOrSame(candidate, stored)) view.entries.set(r.entity_key, candidate)
-    }
+    for (const r of rows) view.entries.putIfNewer(r.entity_key, r.feature_values, r.event_ts_us, r.created_ts_us)
   }
 
-  private async fill(view: ViewEntry, load: () => Promise<Map<string, StoredValue>>): Promise<Map<string, StoredValue>> {
+  private async fill(view: ViewEntry, load: () => Promise<PackedView>): Promise<PackedView> {
     try {
       for (;;) {
         const generation = view.generation

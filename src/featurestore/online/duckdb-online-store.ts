@@ -3,6 +3,7 @@ import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
 import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
 import { encodeRecords, readView, upsertOnlineRows, type RowsSource } from './online-table.js'
+import { PackedView } from './packed-view.js'
 
 /**
  * The embedded online store: a table in the DuckDB file, read through an in-process cache.
@@ -31,7 +32,7 @@ export class DuckDbOnlineStore implements OnlineStore {
         this.fills++
         return readView(this.metadata.db, this.project, ref)
       })
-      const entries = got instanceof Map ? got : await got
+      const entries = got instanceof PackedView ? got : await got
       this.hits += keys.length
       out.push(keys.map((k) => (k === null ? undefined : entries.get(k))))
     }

@@ -115,68 +115,114 @@ export function onlineResponse(answer: OnlineAnswer): OnlineFeaturesResponse {
 /**
  * The JSON text of `onlineResponse(answer)`, exactly as JSON.stringify writes it, in UTF-8,
  * written into one Buffer without building the object (the HTTP hot path sends it as it is).
- * Feature values are copied byte for byte from the JSON the store holds (`StoredValue.bytes`:
+ * Feature values are copied byte for byte from the JSON the store holds (`StoredValue`:
  * no parsing, no number printing, no string per value). A view's statuses and timestamps (85 %
- * of a 100-entity answer: Feast's format repeats them for every feature) are written once, from
- * prebuilt bytes, and copied within the answer for each further feature of the view.
+ * of a 100-entity answer: Feast's format repeats them for every feature) are written once and
+ * copied within the answer for each further feature of the view.
  */
 export function onlineResponseJson(answer: OnlineAnswer): Buffer {
   const { plan, entities, rowCount } = answer
-  const keyColumns = plan.entityColumns.map((c, i) => Buffer.from(`${i ? ',' : ''}{"values":${stringifyJson(entities[c]!)}`))
-  const keyTail = {
-    statuses: new Array<Uint8Array>(rowCount).fill(STATUS_JSON.PRESENT),
-    timestamps: new Array<Uint8Array>(rowCount).fill(KEY_TIMESTAMP_JSON),
-  }
-  const viewTails = answer.views.map(({ stored, statuses }) => ({
-    statuses: statuses.map((s) => STATUS_JSON[s]),
-    timestamps: stored.map((s) => (s ? s.eventTimestampJson : KEY_TIMESTAMP_JSON)),
-  }))
   const start = head(plan)
+  const keyColumns: Buffer[] = []
   // An upper bound of the size: a feature's value is at most its stored row, a missing one
   // `null`; a column adds a comma before it and a bracket after.
-  let size = start.length + CLOSE.length + keyColumns.reduce((n, b) => n + b.length + tailSize(keyTail), 0)
-  const rowBytes = answer.views.map(({ stored }) => stored.reduce((n, s) => n + Math.max(s ? s.bytes.length : 0, NULL.length) + 1, 0))
-  const tailSizes = viewTails.map(tailSize)
-  for (const f of plan.features) size += COLUMN_START.length + 2 + rowBytes[f.view]! + tailSizes[f.view]!
+  let size = start.length + CLOSE.length
+  for (const c of plan.entityColumns) {
+    const values = Buffer.from(stringifyJson(entities[c]!))
+    keyColumns.push(values)
+    size += 1 + VALUES_KEY.length + values.length + tailSize(rowCount, STATUS_JSON.PRESENT.length * rowCount, KEY_TIMESTAMP_JSON.length * rowCount)
+  }
+  // Join keys are PRESENT at the epoch (Feast's convention).
+  const keyStatuses = new Array<FieldStatus>(rowCount).fill('PRESENT')
+  const keyTimestamps = new Array<Uint8Array>(rowCount).fill(KEY_TIMESTAMP_JSON)
+  const views = answer.views.map((v) => renderedView(v, rowCount))
+  for (const f of plan.features) {
+    const v = views[f.view]!
+    size += 1 + COLUMN_START.length + v.valueBytes + 1 + v.tailBytes
+  }
+
   const w = new ByteWriter(Buffer.allocUnsafe(size))
   w.put(start)
-  keyColumns.forEach((c) => {
-    w.put(c)
-    w.tail(keyTail)
-  })
-  /** Where each view's tail was first written, to copy it from there. */
-  const written: ([number, number] | undefined)[] = []
-  plan.features.forEach((f, n) => {
+  for (let c = 0; c < keyColumns.length; c++) {
+    if (c) w.byte(COMMA)
+    w.put(VALUES_KEY)
+    w.put(keyColumns[c]!)
+    w.tail(keyStatuses, keyTimestamps)
+  }
+  const features = plan.features
+  for (let n = 0; n < features.length; n++) {
+    const { view, valueIndex: k } = features[n]!
     if (n || keyColumns.length) w.byte(COMMA)
     w.put(COLUMN_START)
-    const { stored } = answer.views[f.view]!
-    const k = f.valueIndex
+    const v = views[view]!
+    const { buffers, bounds, firsts, counts } = v
     for (let i = 0; i < rowCount; i++) {
       if (i) w.byte(COMMA)
-      const s = stored[i]
-      const bounds = s?.bounds
-      if (bounds && k + 1 < bounds.length) w.range(s.bytes, bounds[k]! + 1, bounds[k + 1]!)
-      else w.put(NULL)
+      if (k + 1 < counts[i]!) {
+        const b = bounds[i]!
+        const at = firsts[i]! + k
+        w.range(buffers[i]!, b[at]! + 1, b[at + 1]!)
+      } else w.put(NULL)
     }
     w.byte(CLOSE_BRACKET)
-    const at = written[f.view]
-    if (at) w.copy(at[0], at[1])
-    else {
-      const from = w.at
-      w.tail(viewTails[f.view]!)
-      written[f.view] = [from, w.at]
-    }
-  })
+    if (v.tailFrom < 0) {
+      v.tailFrom = w.at
+      w.tail(v.statuses, v.timestamps)
+      v.tailTo = w.at
+    } else w.copy(v.tailFrom, v.tailTo)
+  }
   w.put(CLOSE)
   return w.out.subarray(0, w.at)
 }
 
-/** A result column's statuses and timestamps, each as its JSON bytes (quoted). */
-interface TailParts {
-  readonly statuses: readonly Uint8Array[]
-  readonly timestamps: readonly Uint8Array[]
+/**
+ * One view of an answer, ready to write: each row's buffer, bounds (`StoredValue`; a row not
+ * found has 0 bounds), status and timestamp, and where its tail was first written.
+ */
+interface RenderedView {
+  readonly buffers: Buffer[]
+  readonly bounds: Int32Array[]
+  readonly firsts: number[]
+  readonly counts: number[]
+  readonly statuses: readonly FieldStatus[]
+  readonly timestamps: Uint8Array[]
+  /** An upper bound of one feature column's values, commas included. */
+  readonly valueBytes: number
+  /** The size of the statuses and timestamps that close each of its columns. */
+  readonly tailBytes: number
+  tailFrom: number
+  tailTo: number
 }
 
+/** Reads each row's buffer, bounds and timestamp once per answer, not once per feature. */
+function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCount: number): RenderedView {
+  const buffers = new Array<Buffer>(rowCount)
+  const bounds = new Array<Int32Array>(rowCount)
+  const firsts = new Array<number>(rowCount).fill(0)
+  const counts = new Array<number>(rowCount).fill(0)
+  const timestamps = new Array<Uint8Array>(rowCount)
+  let valueBytes = 0
+  let statusBytes = 0
+  let timestampBytes = 0
+  for (let i = 0; i < rowCount; i++) {
+    const s = stored[i]
+    const t = s === undefined ? KEY_TIMESTAMP_JSON : s.eventTimestampJson
+    timestamps[i] = t
+    timestampBytes += t.length
+    statusBytes += STATUS_JSON[statuses[i]!].length
+    if (s === undefined) valueBytes += NULL.length + 1
+    else {
+      buffers[i] = s.buffer
+      bounds[i] = s.bounds
+      firsts[i] = s.first
+      counts[i] = s.count
+      valueBytes += Math.max(s.end - s.start, NULL.length) + 1
+    }
+  }
+  return { buffers, bounds, firsts, counts, statuses, timestamps, valueBytes, tailBytes: tailSize(rowCount, statusBytes, timestampBytes), tailFrom: -1, tailTo: -1 }
+}
+
+const VALUES_KEY = Buffer.from('{"values":')
 const COLUMN_START = Buffer.from('{"values":[')
 const STATUSES_START = Buffer.from(',"statuses":[')
 const TIMESTAMPS_START = Buffer.from('],"event_timestamps":[')
@@ -188,10 +234,16 @@ const STATUS_JSON: Record<FieldStatus, Uint8Array> = {
 }
 const KEY_TIMESTAMP_JSON = Buffer.from(JSON.stringify(KEY_TIMESTAMP))
 
-function tailSize({ statuses, timestamps }: TailParts): number {
-  const list = (parts: readonly Uint8Array[]) => parts.reduce((n, p) => n + p.length + 1, 0)
-  return STATUSES_START.length + list(statuses) + TIMESTAMPS_START.length + list(timestamps) + CLOSE.length
+/** The bytes of a column's statuses and timestamps, `rows` entries each, whose texts take the bytes given. */
+function tailSize(rows: number, statusBytes: number, timestampBytes: number): number {
+  return STATUSES_START.length + statusBytes + TIMESTAMPS_START.length + timestampBytes + 2 * rows + CLOSE.length
 }
+
+/**
+ * Below this many bytes a JavaScript loop copies faster than a native call (`set`,
+ * `copyWithin`) is entered: most pieces of an answer are a value or a status, a few bytes long.
+ */
+const SHORT = 64
 
 /** Appends bytes to a Buffer sized beforehand. */
 class ByteWriter {
@@ -203,37 +255,41 @@ class ByteWriter {
   }
 
   put(bytes: Uint8Array): void {
-    this.out.set(bytes, this.at)
-    this.at += bytes.length
+    this.range(bytes, 0, bytes.length)
   }
 
-  /** `bytes[from, to)`, copied in a loop: a value is a few bytes, less than a native call costs. */
+  /** `bytes[from, to)`. */
   range(bytes: Uint8Array, from: number, to: number): void {
     const out = this.out
     let at = this.at
-    for (let b = from; b < to; b++) out[at++] = bytes[b]!
+    if (to - from > SHORT) {
+      out.set(bytes.subarray(from, to), at)
+      at += to - from
+    } else for (let b = from; b < to; b++) out[at++] = bytes[b]!
     this.at = at
   }
 
   /** Repeats what was written at `[from, to)`. */
   copy(from: number, to: number): void {
-    this.out.copyWithin(this.at, from, to)
-    this.at += to - from
+    if (to - from > SHORT) {
+      this.out.copyWithin(this.at, from, to)
+      this.at += to - from
+    } else this.range(this.out, from, to)
   }
 
-  tail({ statuses, timestamps }: TailParts): void {
+  /** A column's statuses and timestamps, and the end of the column. */
+  tail(statuses: readonly FieldStatus[], timestamps: readonly Uint8Array[]): void {
     this.put(STATUSES_START)
-    this.list(statuses)
-    this.put(TIMESTAMPS_START)
-    this.list(timestamps)
-    this.put(CLOSE)
-  }
-
-  private list(parts: readonly Uint8Array[]): void {
-    for (let i = 0; i < parts.length; i++) {
+    for (let i = 0; i < statuses.length; i++) {
       if (i) this.byte(COMMA)
-      this.put(parts[i]!)
+      this.put(STATUS_JSON[statuses[i]!])
     }
+    this.put(TIMESTAMPS_START)
+    for (let i = 0; i < timestamps.length; i++) {
+      if (i) this.byte(COMMA)
+      this.put(timestamps[i]!)
+    }
+    this.put(CLOSE)
   }
 }
 

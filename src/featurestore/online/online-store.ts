@@ -20,53 +20,52 @@ export interface OnlineRecord {
 }
 
 /**
- * A stored value as reads return it: the view's features as the JSON text the online table
- * holds (`encodeFeatureValues`), decoded only as far as a reader needs. The JSON answer of
- * `/get-online-features` copies each feature's UTF-8 bytes as they are (`bytes` between
- * `bounds`), so the hot path never parses or re-prints a number; `values` parses the whole row,
- * for callers that want values. All are memoized: in embedded mode the same object answers
- * every request for its entity.
+ * A stored value as reads return it: the view's features as the JSON array the online table
+ * holds (`encodeFeatureValues`), as UTF-8 bytes at `[start, end)` of `buffer` (a packed view's
+ * shared buffer in embedded mode, a buffer of its own otherwise), with where each feature lies
+ * in it. The JSON answer of `/get-online-features` copies each feature's bytes as they are, so
+ * the hot path never parses or re-prints a number; `values` parses the row, for callers that
+ * want values.
  */
 export class StoredValue {
   private decoded?: readonly Value[]
-  private encoded?: Buffer
-  private split?: readonly number[]
-  private formatted?: FormattedTimestamp
 
   constructor(
-    /** The features in schema order, as a JSON array. */
-    readonly json: string,
+    readonly buffer: Buffer,
+    readonly start: number,
+    readonly end: number,
+    /**
+     * Feature k's JSON text is `buffer` from `bounds[first + k] + 1` to `bounds[first + k + 1]`
+     * (`featureValueBounds`, offsets within `buffer`); `count` bounds, one more than the row has
+     * features (a row shorter than the schema has fewer).
+     */
+    readonly bounds: Int32Array,
+    readonly first: number,
+    readonly count: number,
     /** Epoch microseconds. */
     readonly eventTs: number,
     readonly createdTs: number | null,
   ) {}
 
+  /** A value of its own, from the JSON text of its features. */
+  static fromJson(json: string, eventTs: number, createdTs: number | null): StoredValue {
+    const buffer = Buffer.from(json)
+    const bounds = Int32Array.from(featureValueBounds(buffer, 0, buffer.length))
+    return new StoredValue(buffer, 0, buffer.length, bounds, 0, bounds.length, eventTs, createdTs)
+  }
+
   get values(): readonly Value[] {
-    return (this.decoded ??= decodeFeatureValues(this.json))
-  }
-
-  /** `json` in UTF-8. */
-  get bytes(): Buffer {
-    return (this.encoded ??= Buffer.from(this.json))
-  }
-
-  /** Feature k's JSON text is `bytes` from `bounds[k] + 1` to `bounds[k + 1]` (`featureValueBounds`); a row shorter than the schema has fewer. */
-  get bounds(): readonly number[] {
-    return (this.split ??= featureValueBounds(this.bytes))
+    return (this.decoded ??= decodeFeatureValues(this.buffer.toString('utf8', this.start, this.end)))
   }
 
   /** `eventTs` as ISO-8601. */
   get eventTimestamp(): string {
-    return this.timestamp.text
+    return formatEventTimestamp(this.eventTs).text
   }
 
   /** `eventTimestamp` as a JSON string, in UTF-8. */
   get eventTimestampJson(): Buffer {
-    return this.timestamp.json
-  }
-
-  private get timestamp(): FormattedTimestamp {
-    return (this.formatted ??= formatEventTimestamp(this.eventTs))
+    return formatEventTimestamp(this.eventTs).json
   }
 }
 
@@ -76,9 +75,9 @@ interface FormattedTimestamp {
 }
 
 /**
- * Event timestamps repeat across entities (a batch shares its timestamp), and in server mode
- * every request builds fresh StoredValues, so formatted timestamps are remembered per process
- * (bounded: cleared when full).
+ * Event timestamps repeat across entities (a batch shares its timestamp), and every request
+ * builds fresh StoredValues, so formatted timestamps are remembered per process (bounded:
+ * cleared when full).
  */
 const formattedTimestamps = new Map<number, FormattedTimestamp>()
 const MAX_FORMATTED = 10_000

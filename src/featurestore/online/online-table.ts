@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { MetadataSchema } from '../../metadata/index.js'
 import { encodeFeatureValues } from './keys.js'
-import { StoredValue, type OnlineRecord, type OnlineViewRef } from './online-store.js'
+import type { OnlineRecord, OnlineViewRef } from './online-store.js'
+import { PackedView } from './packed-view.js'
 
 /** One record as the upsert reads it. */
 export interface EncodedRow {
@@ -67,15 +68,13 @@ export async function upsertOnlineRows(
  */
 const NULL_CREATED = Number.MIN_SAFE_INTEGER
 
-/** Every stored value of one view version (the embedded cache's fill). */
-export async function readView(db: Kysely<MetadataSchema>, project: string, ref: OnlineViewRef): Promise<Map<string, StoredValue>> {
+/** Every stored value of one view version, packed (the embedded cache's fill). */
+export async function readView(db: Kysely<MetadataSchema>, project: string, ref: OnlineViewRef): Promise<PackedView> {
   const rows = await db.selectFrom('online_values')
     .select(['entity_key', 'feature_values', 'event_ts_us', 'created_ts_us'])
     .where('project', '=', project).where('view', '=', ref.view).where('version', '=', ref.version)
     .execute()
-  return new Map(rows.map((r) => [r.entity_key, toStoredValue(r)]))
-}
-
-export function toStoredValue(r: { feature_values: string; event_ts_us: number | bigint; created_ts_us: number | bigint | null }): StoredValue {
-  return new StoredValue(r.feature_values, Number(r.event_ts_us), r.created_ts_us === null ? null : Number(r.created_ts_us))
+  const view = new PackedView()
+  for (const r of rows) view.putIfNewer(r.entity_key, r.feature_values, Number(r.event_ts_us), r.created_ts_us === null ? null : Number(r.created_ts_us))
+  return view
 }

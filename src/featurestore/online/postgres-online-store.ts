@@ -61,7 +61,7 @@ export class PostgresOnlineStore implements OnlineStore {
         const d = line.indexOf('\t', c + 1)
         const i = Number(line.slice(0, a)) - 1
         const createdTs = c + 1 === d ? null : Number(line.slice(c + 1, d))
-        out[i]![Number(line.slice(a + 1, b)) - first[i]!] = new StoredValue(line.slice(d + 1), Number(line.slice(b + 1, c)), createdTs)
+        out[i]![Number(line.slice(a + 1, b)) - first[i]!] = StoredValue.fromJson(line.slice(d + 1), Number(line.slice(b + 1, c)), createdTs)
       }
     }
     return out

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import type { Value } from '../../src/engines/index.js'
+import { encodeFeatureValues } from '../../src/featurestore/online/keys.js'
+import { isNewerOrSame } from '../../src/featurestore/online/online-store.js'
+import { PackedView } from '../../src/featurestore/online/packed-view.js'
+
+const value: fc.Arbitrary<Value> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })) as fc.Arbitrary<Value>
+const put = fc.record({
+  key: fc.integer({ min: 0, max: 30 }).map((k) => `["n:${k}"]`),
+  values: fc.array(value, { maxLength: 4 }),
+  eventTs: fc.integer({ min: 0, max: 5 }),
+  createdTs: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+})
+
+/** What each feature reads as, through the bounds the renderer copies by. */
+function features(stored: ReturnType<PackedView['get']>): string[] {
+  if (!stored) return []
+  return Array.from({ length: stored.count - 1 }, (_, k) =>
+    stored.buffer.toString('utf8', stored.bounds[stored.first + k]! + 1, stored.bounds[stored.first + k + 1]!))
+}
+
+describe('packed view (the embedded online cache of one view version)', () => {
+  it('holds, per key, what a map applying the newer-wins rule holds, through growth and compaction', () => {
+    fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 3000 }), (puts) => {
+      const view = new PackedView()
+      const reference = new Map<string, { json: string; eventTs: number; createdTs: number | null }>()
+      for (const p of puts) {
+        const json = encodeFeatureValues(p.values)
+        view.putIfNewer(p.key, json, p.eventTs, p.createdTs)
+        const held = reference.get(p.key)
+        if (!held || isNewerOrSame(p, held)) reference.set(p.key, { json, eventTs: p.eventTs, createdTs: p.createdTs })
+      }
+      assert.equal(view.size, reference.size)
+      for (const [key, held] of reference) {
+        const stored = view.get(key)!
+        assert.equal(stored.buffer.toString('utf8', stored.start, stored.end), held.json)
+        assert.deepEqual(stored.values, JSON.parse(held.json))
+        assert.deepEqual(features(stored), (JSON.parse(held.json) as unknown[]).map((v) => JSON.stringify(v)))
+        assert.equal(stored.eventTs, held.eventTs)
+        assert.equal(stored.createdTs, held.createdTs)
+      }
+      assert.equal(view.get('["n:99"]'), undefined)
+    }), { numRuns: 30 })
+  })
+
+  it('leaves a value read before a compaction as it was read', () => {
+    const view = new PackedView()
+    view.putIfNewer('["n:1"]', '[1.5,"a"]', 1, null)
+    const before = view.get('["n:1"]')!
+    // Replacing one key over and over leaves dead rows until a compaction copies the live one.
+    for (let ts = 2; ts < 5000; ts++) view.putIfNewer('["n:1"]', `[${ts},"b"]`, ts, null)
+    assert.deepEqual(before.values, [1.5, 'a'])
+    assert.deepEqual(features(before), ['1.5', '"a"'])
+    assert.deepEqual(view.get('["n:1"]')!.values, [4999, 'b'])
+  })
+})
