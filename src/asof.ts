@@ -80,6 +80,8 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     const gate = createSuiteGate(checkpoints, async (view, version) => (await featureStore.resolveFeatureView(view, version)).spec.tags['asof.suite'])
     const models = new ModelRegistry(metadata, { log })
     // The training pipeline's task types (extract → … → register) over the services above.
+    const online = createOnlineService({ featureStore, metadata, log, gate, cacheEntries: config.onlineCacheEntries })
+    closers.push(() => online.close())
     const training = trainingTasks({ featureStore, models, duckdb, runCheckpoint: datasetCheckpointRunner(checkpoints) })
     return {
       config,
@@ -92,7 +94,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       expectations: createExpectationsService(),
       pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log, tasks: new TaskRegistry(training), resolveBatch, models }),
       featureStore,
-      online: createOnlineService({ featureStore, metadata, log, gate }),
+      online,
       suites,
       checkpoints,
       resolveBatch,
