@@ -1,5 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import net from 'node:net'
+import { once } from 'node:events'
 import { sql } from 'kysely'
 import { PostgresEngine } from '../../src/engines/index.js'
 import { openMetadataStore, type MetadataStore } from '../../src/metadata/index.js'
@@ -39,6 +41,43 @@ async function servedFromCache(store: OnlineStore, lookups: readonly OnlineLooku
   const hits = store.cacheStats().hits
   await store.read(lookups)
   return store.cacheStats().hits > hits
+}
+
+/**
+ * A TCP proxy to PG_URL's server that can make the LISTEN sessions passing through it go silent:
+ * bytes are dropped both ways and nothing is closed, as in a network partition.
+ */
+async function silenceableProxy(): Promise<{ port: number; silenceListeners(): void; close(): Promise<void> }> {
+  const target = new URL(PG_URL!)
+  const sockets = new Set<net.Socket>()
+  const listeners: { silent: boolean }[] = []
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(Number(target.port || 5432), target.hostname)
+    const pair = { silent: false }
+    let first = true
+    for (const s of [inbound, outbound]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => { inbound.destroy(); outbound.destroy() })
+    }
+    inbound.on('data', (chunk) => {
+      // The startup message names the session: `asof listen <schema>` (PostgresEngine.listen).
+      if (first && chunk.includes('asof listen')) listeners.push(pair)
+      first = false
+      if (!pair.silent) outbound.write(chunk)
+    })
+    outbound.on('data', (chunk) => { if (!pair.silent) inbound.write(chunk) })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    silenceListeners: () => { for (const l of listeners) l.silent = true },
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
 }
 
 describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
@@ -190,6 +229,27 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     assert.ok(rows.length > 0)
     await until('the reader reads PostgreSQL', async () => (await reader.read(lookups))[0]![0]!.values[0] === 'unannounced')
     await warm(reader, lookups)
+  })
+
+  it('a LISTEN session that goes silent (no FIN, no RST) counts as lost within seconds', async () => {
+    const proxy = await silenceableProxy()
+    const url = new URL(PG_URL!)
+    url.host = `127.0.0.1:${proxy.port}`
+    const engine = await PostgresEngine.open(url.toString(), { schema: opened.schema })
+    try {
+      const reader = openOnlineStore(await openMetadataStore(engine), 'proj')
+      const ref = { view: 'silent', version: 1 }
+      const lookups = [{ ref, keys: [key(1)] }]
+      await open('writer').write(ref, [record(key(1), ['before'], 1)])
+      await warm(reader, lookups)
+      await sql`update online_values set feature_values = '["unannounced"]' where view = ${ref.view}`.execute(metadata.db)
+      proxy.silenceListeners()
+      await until('the reader reads PostgreSQL', async () => (await reader.read(lookups))[0]![0]!.values[0] === 'unannounced', 10_000)
+      await reader.close()
+    } finally {
+      await engine.close()
+      await proxy.close()
+    }
   })
 
   it('closing a store ends its LISTEN session', async () => {

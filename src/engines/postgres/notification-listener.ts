@@ -18,17 +18,25 @@ export interface Subscription {
 /** Reconnection backoff, ms: from the first retry up to the longest wait. */
 const FIRST_RETRY_MS = 100
 const LONGEST_RETRY_MS = 5000
+/**
+ * How often the session proves it is alive, and how long the proof may take, ms. A connection that
+ * died silently (a partition or a failover: no FIN, no RST) would otherwise look up for as long as
+ * TCP keepalive takes, minutes, while its subscriber hears nothing.
+ */
+const HEARTBEAT_MS = 2000
+const HEARTBEAT_TIMEOUT_MS = 2000
 
 /**
  * One session of its own that LISTENs on a channel (a pooled connection would be handed to other
  * queries and its notifications lost), reconnecting with backoff after any loss for as long as the
- * subscription is open. TCP keepalive is on so that a silently dead connection ends in an error.
+ * subscription is open; a heartbeat query that fails or does not answer in time counts as a loss.
  */
 export class NotificationListener implements Subscription {
   private client?: pg.Client
   private up = false
   private closed = false
   private retry?: NodeJS.Timeout
+  private heartbeat?: NodeJS.Timeout
   private delay = FIRST_RETRY_MS
 
   constructor(
@@ -46,7 +54,9 @@ export class NotificationListener implements Subscription {
     clearTimeout(this.retry)
     const client = this.client
     this.drop()
-    await client?.end().catch(() => {})
+    // A dead peer never confirms the end: close does not wait for it longer than a heartbeat would.
+    const gaveUp = new Promise((resolve) => setTimeout(resolve, HEARTBEAT_TIMEOUT_MS).unref())
+    await Promise.race([client?.end().catch(() => {}), gaveUp])
   }
 
   private async connect(): Promise<void> {
@@ -77,11 +87,17 @@ export class NotificationListener implements Subscription {
     if (this.client !== client) return // closed meanwhile
     this.up = true
     this.delay = FIRST_RETRY_MS
+    this.heartbeat = setInterval(() => {
+      const late = setTimeout(lost, HEARTBEAT_TIMEOUT_MS).unref()
+      client.query('select 1').then(() => clearTimeout(late), lost)
+    }, HEARTBEAT_MS)
+    this.heartbeat.unref()
     this.handler.connected(true)
   }
 
   /** Forgets the current session, telling the handler if it was listening. */
   private drop(): void {
+    clearInterval(this.heartbeat)
     this.client = undefined
     if (this.up) {
       this.up = false

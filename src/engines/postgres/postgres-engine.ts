@@ -89,7 +89,7 @@ export class PostgresEngine extends EngineBase {
     }
     // The name tells operators (and tests) which sessions LISTEN for which schema.
     const listenerName = options.schema ? `asof listen ${options.schema}` : 'asof listen'
-    return new PostgresEngine(pool, options.schema, () => new pgModule.Client({ ...session, keepAlive: true, application_name: listenerName }))
+    return new PostgresEngine(pool, options.schema, () => new pgModule.Client({ ...session, keepAlive: true, connectionTimeoutMillis: 5000, application_name: listenerName }))
   }
 
   /**

@@ -20,7 +20,9 @@ import type { ClosableOnlineStore, OnlineStoreOptions } from './open-online-stor
  * all cached is answered from memory; otherwise all its keys are read from PostgreSQL, with each
  * view's generation in the same statement (one snapshot), and the answer is cached only if no
  * newer generation was announced meanwhile. While the LISTEN session is down (not yet up, lost,
- * reconnecting), nothing is cached and every read goes to PostgreSQL.
+ * reconnecting), nothing is cached and every read goes to PostgreSQL; a session that goes silent
+ * is lost after its heartbeat's few seconds (`PostgresEngine.listen`), the one window in which a
+ * replica can serve a value older than a notified write.
  *
  * A database read costs one round trip: one statement for all the request's views (`READ`), each
  * key looked up by the full primary key in a `lateral … limit 1` subquery. That shape is a nested
