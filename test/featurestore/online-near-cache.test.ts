@@ -133,7 +133,9 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const lookups = [{ ref, keys: keys(0, 10) }]
     await writer.write(ref, keys(0, 10).map((k) => record(k, ['old'], 1)))
     await warm(reader, lookups)
+    await warm(writer, lookups)
     await writer.write(ref, [record(key(3), ['new'], 2)])
+    assert.equal((await writer.read(lookups))[0]![3]!.values[0], 'new', 'a store sees its own write when the write returns')
     await until('the replica sees the write', async () => (await reader.read(lookups))[0]![3]!.values[0] === 'new')
     await warm(reader, lookups) // and caches again
     assert.deepEqual((await reader.read(lookups))[0]!.map((v) => v!.values[0]), ['old', 'old', 'old', 'new', 'old', 'old', 'old', 'old', 'old', 'old'])
