@@ -6,6 +6,7 @@ import * as pipelines from './0004_pipelines.js'
 import * as apiKeys from './0005_api_keys.js'
 import * as models from './0006_models.js'
 import * as pipelineWorkers from './0007_pipeline_workers.js'
+import * as onlineGenerations from './0008_online_generations.js'
 
 /**
  * Every migration, by the name kysely records (its file name). A static list rather than a folder
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_api_keys': apiKeys,
   '0006_models': models,
   '0007_pipeline_workers': pipelineWorkers,
+  '0008_online_generations': onlineGenerations,
 }

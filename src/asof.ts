@@ -79,6 +79,8 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
     // Materialization validates each batch with the suite named by the view's `asof.suite` tag.
     const gate = createSuiteGate(checkpoints, async (view, version) => (await featureStore.resolveFeatureView(view, version)).spec.tags['asof.suite'])
     const models = new ModelRegistry(metadata, { log })
+    const online = createOnlineService({ featureStore, metadata, log, gate, cacheEntries: config.onlineCacheEntries })
+    closers.push(() => online.close())
     // The training pipeline's task types (extract → … → register) over the services above.
     const training = trainingTasks({ featureStore, models, duckdb, runCheckpoint: datasetCheckpointRunner(checkpoints) })
     return {
@@ -92,7 +94,7 @@ export async function openAsof(config: AsofConfig, options: { log?: Logger } = {
       expectations: createExpectationsService(),
       pipelines: new PipelinesService({ metadata, repoDir: config.repoDir, home: config.home, log, tasks: new TaskRegistry(training), resolveBatch, models }),
       featureStore,
-      online: createOnlineService({ featureStore, metadata, log, gate }),
+      online,
       suites,
       checkpoints,
       resolveBatch,

@@ -45,13 +45,13 @@ export class ApiMetrics {
     }
     new Counter({
       name: 'asof_online_cache_hits_total',
-      help: 'Entity lookups answered from the in-process online cache (embedded mode; 0 in server mode, where reads go to PostgreSQL)',
+      help: 'Entity lookups answered from the in-process online cache (embedded: every lookup once its view is loaded; server mode: lookups whose keys were all cached)',
       registers: [this.registry],
       collect() { accrue(this, 'hits') },
     })
     new Counter({
       name: 'asof_online_cache_fills_total',
-      help: 'Feature view versions loaded from the online table into the in-process cache',
+      help: 'Online table reads kept in the in-process cache (embedded: a whole view version loaded; server mode: one view\'s answer to a PostgreSQL read)',
       registers: [this.registry],
       collect() { accrue(this, 'fills') },
     })

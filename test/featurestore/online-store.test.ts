@@ -63,7 +63,8 @@ for (const target of ENGINES) {
       const fresh = reopen()
       await readOne(fresh, [key(1), key(2)])
       await readOne(fresh, [key(1)])
-      assert.deepEqual(fresh.cacheStats(), target.kind === 'duckdb' ? { hits: 3, fills: 1 } : { hits: 0, fills: 0 })
+      // PostgreSQL's cache starts with its LISTEN session (online-near-cache.test.ts).
+      if (target.kind === 'duckdb') assert.deepEqual(fresh.cacheStats(), { hits: 3, fills: 1 })
     })
 
     it('keeps the string "7" and the number 7 apart, and composite keys as tuples', async () => {

@@ -7,6 +7,8 @@ import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
 import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
 import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
 import { EngineBase } from '../engine-base.js'
+import { assertIdentifier } from '../identifiers.js'
+import { NotificationListener, type NotificationHandler, type Subscription } from './notification-listener.js'
 
 const SQL_TYPES: Record<ColumnType, string> = {
   bool: 'boolean', int32: 'integer', int64: 'bigint', float32: 'real', float64: 'double precision', decimal: 'numeric',
@@ -55,8 +57,14 @@ export class PostgresEngine extends EngineBase {
   readonly kind = 'postgres' as const
   readonly db: Kysely<any>
   protected readonly sqlTypes = SQL_TYPES
+  private readonly listeners = new Set<NotificationListener>()
 
-  private constructor(readonly pool: pg.Pool, readonly schema: string | undefined) {
+  private constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string | undefined,
+    /** A session outside the pool, configured as the pool's are (for LISTEN). */
+    private readonly newClient: () => pg.Client,
+  ) {
     super()
     this.db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
   }
@@ -69,12 +77,8 @@ export class PostgresEngine extends EngineBase {
     const searchPath = options.schema ? ` -c search_path=${options.schema},public` : ''
     if (options.schema && !/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw Errors.invalidIdentifier('schema', options.schema)
     const { default: pgModule } = await import('pg')
-    const pool = new pgModule.Pool({
-      connectionString: url,
-      max: options.max ?? 10,
-      options: `-c TimeZone=UTC${searchPath}`,
-      types: typeParsers(pgModule.types),
-    })
+    const session = { connectionString: url, options: `-c TimeZone=UTC${searchPath}`, types: typeParsers(pgModule.types) }
+    const pool = new pgModule.Pool({ ...session, max: options.max ?? 10 })
     pool.on('error', () => {}) // an idle client's socket error is reported by the next query instead
     try {
       if (options.schema) await pool.query(`create schema if not exists ${options.schema}`)
@@ -83,7 +87,25 @@ export class PostgresEngine extends EngineBase {
       await pool.end()
       throw new AsofError('ASOF_DATABASE_UNREACHABLE', 'busy', `cannot connect to PostgreSQL: ${(e as Error).message}`, undefined, { cause: e })
     }
-    return new PostgresEngine(pool, options.schema)
+    // The name tells operators (and tests) which sessions LISTEN for which schema.
+    const listenerName = options.schema ? `asof listen ${options.schema}` : 'asof listen'
+    return new PostgresEngine(pool, options.schema, () => new pgModule.Client({ ...session, keepAlive: true, connectionTimeoutMillis: 5000, application_name: listenerName }))
+  }
+
+  /**
+   * LISTENs on `channel` in a session of its own, reconnecting after losses until closed (or
+   * until the engine closes). The handler hears payloads and when the LISTEN is (not) in effect.
+   */
+  listen(channel: string, handler: NotificationHandler): Subscription {
+    const listenSql = this.compile(sql`listen ${sql.id(assertIdentifier(channel, 'channel'))}`).sql
+    const listener = new NotificationListener(this.newClient, channel, listenSql, handler)
+    this.listeners.add(listener)
+    return {
+      close: async () => {
+        this.listeners.delete(listener)
+        await listener.close()
+      },
+    }
   }
 
   from(relation: Relation): RawBuilder<unknown> {
@@ -161,6 +183,8 @@ export class PostgresEngine extends EngineBase {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.listeners].map((l) => l.close()))
+    this.listeners.clear()
     await this.db.destroy() // ends the pool
   }
 

@@ -42,6 +42,9 @@ export class DuckDbOnlineStore implements OnlineStore {
   cacheStats(): CacheStats {
     return { hits: this.hits, fills: this.fills }
   }
+
+  /** Nothing of its own: the engine holds the file. */
+  async close(): Promise<void> {}
 }
 
 /**

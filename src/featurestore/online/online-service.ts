@@ -19,6 +19,8 @@ export interface OnlineServiceDeps {
    * ttl for its feature server); `invalidatePlans` forgets them at once.
    */
   readonly planTtlMs?: number
+  /** Server mode: most entries of the in-process cache (`OnlineStoreOptions.cacheEntries`). */
+  readonly cacheEntries?: number
   /** The clock for OUTSIDE_MAX_AGE (tests pin it). */
   readonly now?: () => Date
 }
@@ -38,13 +40,15 @@ export interface OnlineService {
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
   /** Forgets resolved request shapes (call after `apply`). */
   invalidatePlans(): void
-  /** The online store's cache counters (embedded mode), for metrics. */
+  /** The online store's cache counters, for metrics. */
   cacheStats(): CacheStats
+  /** Closes what the online store opened (server mode's LISTEN session). */
+  close(): Promise<void>
 }
 
 export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
   const project = deps.featureStore.project
-  const store = openOnlineStore(deps.metadata, project)
+  const store = openOnlineStore(deps.metadata, project, { cacheEntries: deps.cacheEntries })
   const now = deps.now ?? (() => new Date())
   const planTtlMs = deps.planTtlMs ?? 5000
   const plans = new Map<string, { plan: Promise<OnlinePlan>; expires: number }>()
@@ -81,5 +85,6 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
     invalidatePlans: () => plans.clear(),
     cacheStats: () => store.cacheStats(),
+    close: () => store.close(),
   }
 }

@@ -113,12 +113,14 @@ export interface OnlineStore {
   read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
   /** Counters since start, for metrics: lookups served from the in-process cache, and cache fills. */
   cacheStats(): CacheStats
+  /** Ends what the store holds open (server mode's LISTEN session). */
+  close(): Promise<void>
 }
 
 export interface CacheStats {
   /** Entity lookups answered from memory (always 0 where reads go to the database). */
   readonly hits: number
-  /** View versions loaded from the online table into memory. */
+  /** Loads into memory: embedded, a whole view version from the online table; server mode, one view's answer read from PostgreSQL. */
   readonly fills: number
 }
 

@@ -1,36 +1,79 @@
-import { sql } from 'kysely'
-import type { MetadataStore } from '../../metadata/index.js'
-import type { PostgresEngine } from '../../engines/index.js'
+import { sql, type Kysely } from 'kysely'
+import { DEFAULT_ONLINE_CACHE_ENTRIES } from '../../core/index.js'
+import type { MetadataSchema, MetadataStore } from '../../metadata/index.js'
+import type { PostgresEngine, Subscription } from '../../engines/index.js'
+import { NearCache } from './near-cache.js'
 import { latestPerKey, StoredValue, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type WriteStats } from './online-store.js'
 import { encodeRecords, upsertOnlineRows, type RowsSource } from './online-table.js'
+import type { OnlineStoreOptions } from './open-online-store.js'
 
 /**
- * The server-mode online store: PostgreSQL's `online_values`, so replicas always agree. A
- * request costs one round trip: one statement for all its views (`READ`), each key looked up
- * by the full primary key in a `lateral … limit 1` subquery. That shape is a nested loop of
- * index probes whatever the table's statistics say: a plain join against the unnested keys was
- * planned as a hash join over the whole table while the table had never been analyzed (right
- * after the first materialization: 170 ms instead of 2), and `entity_key = any($keys)` as an
- * index filter scanning the whole view.
+ * The server-mode online store: PostgreSQL's `online_values`, shared by every replica, read
+ * through an in-process near-cache (`NearCache`).
+ *
+ * The promise: a reader sees each view version's old or new state, never a mix of the two, and
+ * sees a write committed by any process (any replica) as soon as that write's notification reaches
+ * this one, milliseconds after the commit; its own writes as soon as they commit. How: every
+ * write transaction bumps the view version's generation (`online_generations`) and sends
+ * `pg_notify` on `asof_online`, which PostgreSQL delivers at commit; a session of this store
+ * LISTENs there and drops the view's cached entries of older generations. A request whose keys are
+ * all cached is answered from memory; otherwise all its keys are read from PostgreSQL, with each
+ * view's generation in the same statement (one snapshot), and the answer is cached only if no
+ * newer generation was announced meanwhile. While the LISTEN session is down (not yet up, lost,
+ * reconnecting), nothing is cached and every read goes to PostgreSQL; a session that goes silent
+ * is lost after its heartbeat's few seconds (`PostgresEngine.listen`), the one window in which a
+ * replica can serve a value older than a notified write.
+ *
+ * A database read costs one round trip: one statement for all the request's views (`READ`), each
+ * key looked up by the full primary key in a `lateral … limit 1` subquery. That shape is a nested
+ * loop of index probes whatever the table's statistics say: a plain join against the unnested keys
+ * was planned as a hash join over the whole table while the table had never been analyzed (right
+ * after the first materialization: 170 ms instead of 2), and `entity_key = any($keys)` as an index
+ * filter scanning the whole view.
  */
 export class PostgresOnlineStore implements OnlineStore {
-  constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
+  private readonly cache: NearCache
+  private readonly cacheEntries: number
+  private listener?: Subscription | 'starting'
+  private closed = false
+
+  constructor(private readonly metadata: MetadataStore, private readonly project: string, options: OnlineStoreOptions = {}) {
+    this.cacheEntries = options.cacheEntries ?? DEFAULT_ONLINE_CACHE_ENTRIES
+    this.cache = new NearCache(this.cacheEntries)
+  }
 
   async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
     const rows = encodeRecords(latestPerKey(records))
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromArrays, this.project, ref, rows, now))
+    const { written, generation } = await this.metadata.transaction(async (tx) => {
+      const written = await upsertOnlineRows(tx, rowsFromArrays, this.project, ref, rows, now)
+      // Rows that lost to newer ones left the view as it was, and every cache of it valid.
+      return { written, generation: written > 0 ? await bumpGeneration(tx, this.project, ref) : undefined }
+    })
+    if (generation !== undefined) this.cache.announce(viewKey(ref), generation)
     return { written }
   }
 
-  /** Reads always go to PostgreSQL, so every replica sees every write at once. */
+  /** hits: entity lookups answered from memory; fills: view answers read from PostgreSQL and cached. */
   cacheStats(): CacheStats {
-    return { hits: 0, fills: 0 }
+    return { hits: this.cache.hits, fills: this.cache.fills }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const listener = this.listener
+    this.listener = undefined
+    if (listener && listener !== 'starting') await listener.close()
   }
 
   async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
+    if (!lookups.some(({ keys }) => keys.some((k) => k !== null))) return lookups.map(({ keys }) => keys.map(() => undefined))
+    if (this.listener === undefined && this.cacheEntries > 0 && !this.closed) void this.listen()
+    const views = lookups.map((l) => viewKey(l.ref))
+    const cached = this.cache.lookup(lookups, views)
+    if (cached) return cached
+    const ticket = this.cache.ticket()
     const out = lookups.map(({ keys }) => keys.map((): StoredValue | undefined => undefined))
-    if (!lookups.some(({ keys }) => keys.some((k) => k !== null))) return out
     // Views keyed by the same entity columns share one key array (`answerOnline`): each array
     // is bound once, and a view reads the positions [first, last] of the keys bound.
     const keys: (string | null)[] = []
@@ -44,7 +87,7 @@ export class PostgresOnlineStore implements OnlineStore {
       return at
     })
     const pool = (this.metadata.engine as PostgresEngine).pool
-    const result = await pool.query<{ found: string | null }>({
+    const result = await pool.query<{ generations: string; found: string | null }>({
       name: READ_STATEMENT,
       text: READ,
       values: [
@@ -64,8 +107,72 @@ export class PostgresOnlineStore implements OnlineStore {
         out[i]![Number(line.slice(a + 1, b)) - first[i]!] = StoredValue.fromJson(line.slice(d + 1), Number(line.slice(b + 1, c)), createdTs)
       }
     }
+    if (ticket !== undefined) {
+      const generations = result.rows[0]!.generations.split(',')
+      lookups.forEach((l, i) => this.cache.fill(ticket, views[i]!, Number(generations[i]), l.keys, out[i]!))
+    }
     return out
   }
+
+  /**
+   * Starts the LISTEN session (on the first read: commands that only write never open it).
+   * Notifications are per database, so payloads name their schema and others' are ignored.
+   */
+  private async listen(): Promise<void> {
+    this.listener = 'starting'
+    let schema: string
+    try {
+      schema = (await sql<{ schema: string }>`select current_schema() as schema`.execute(this.metadata.db)).rows[0]!.schema
+    } catch {
+      if (this.listener === 'starting') this.listener = undefined // the next read tries again
+      return
+    }
+    if (this.closed) return
+    this.listener = (this.metadata.engine as PostgresEngine).listen(CHANNEL, {
+      connected: (up) => this.cache.setListening(up),
+      notify: (payload) => {
+        const change = parseChange(payload)
+        if (change && change.schema === schema && change.project === this.project) this.cache.announce(viewKey(change), change.generation)
+      },
+    })
+  }
+}
+
+const CHANNEL = 'asof_online'
+
+/** A notification's payload: `[schema, project, view, version, generation]` (`bumpGeneration`). */
+function parseChange(payload: string): { schema: string; project: string; view: string; version: number; generation: number } | undefined {
+  try {
+    const [schema, project, view, version, generation] = JSON.parse(payload) as unknown[]
+    if (typeof schema === 'string' && typeof project === 'string' && typeof view === 'string' && typeof version === 'number' && typeof generation === 'number') {
+      return { schema, project, view, version, generation }
+    }
+  } catch {
+    // not one of ours: anyone may NOTIFY on the channel
+  }
+  return undefined
+}
+
+/**
+ * Bumps a view version's generation and notifies it, inside the write's transaction: PostgreSQL
+ * holds the notification until the commit (and drops it on rollback), and the row lock orders
+ * generations as the commits of the view's writers. Returns the new generation.
+ */
+async function bumpGeneration(tx: Kysely<MetadataSchema>, project: string, ref: OnlineViewRef): Promise<number> {
+  const { rows } = await sql<{ generation: number }>`
+    with bumped as (
+      insert into online_generations (project, view, version, generation)
+      values (${project}, ${ref.view}, cast(${ref.version} as bigint), 1)
+      on conflict (project, view, version) do update set generation = online_generations.generation + 1
+      returning generation)
+    select generation, pg_notify(${CHANNEL},
+      json_build_array(current_schema(), cast(${project} as text), cast(${ref.view} as text), cast(${ref.version} as bigint), generation)::text)
+    from bumped`.execute(tx)
+  return Number(rows[0]!.generation)
+}
+
+function viewKey(ref: OnlineViewRef): string {
+  return `${ref.view}@${ref.version}`
 }
 
 /**
@@ -74,19 +181,24 @@ export class PostgresOnlineStore implements OnlineStore {
  * escape every newline; '' stands for a null key, which no encoded key is). Each value found
  * comes back as one line of one text, `view⇥key⇥event_ts_us⇥created_ts_us⇥feature_values`
  * (the positions of the view and the key, from 1): a 100-entity request finds 500 values, and
- * pg building an object per row cost more than the lookups themselves.
+ * pg building an object per row cost more than the lookups themselves. `generations` is each
+ * view's generation (0: never written), in view order, read in the same snapshot as the values.
  */
 const READ_STATEMENT = 'asof_online_read'
 const READ = `
-  select string_agg(
-    v.n || E'\\t' || k.n || E'\\t' || o.event_ts_us || E'\\t' || coalesce(o.created_ts_us::text, '') || E'\\t' || o.feature_values,
-    E'\\n') as found
-  from unnest($2::text[], $3::bigint[], $4::int[], $5::int[]) with ordinality as v(view, version, first, last, n)
-  join unnest(string_to_array($6, E'\\n', '')) with ordinality as k(entity_key, n) on k.n between v.first and v.last
-  cross join lateral (
-    select feature_values, event_ts_us, created_ts_us from online_values
-    where project = $1 and view = v.view and version = v.version and entity_key = k.entity_key
-    limit 1) as o`
+  select
+    (select string_agg(coalesce(g.generation, 0)::text, ',' order by v.n)
+     from unnest($2::text[], $3::bigint[]) with ordinality as v(view, version, n)
+     left join online_generations g on g.project = $1 and g.view = v.view and g.version = v.version) as generations,
+    (select string_agg(
+       v.n || E'\\t' || k.n || E'\\t' || o.event_ts_us || E'\\t' || coalesce(o.created_ts_us::text, '') || E'\\t' || o.feature_values,
+       E'\\n')
+     from unnest($2::text[], $3::bigint[], $4::int[], $5::int[]) with ordinality as v(view, version, first, last, n)
+     join unnest(string_to_array($6, E'\\n', '')) with ordinality as k(entity_key, n) on k.n between v.first and v.last
+     cross join lateral (
+       select feature_values, event_ts_us, created_ts_us from online_values
+       where project = $1 and view = v.view and version = v.version and entity_key = k.entity_key
+       limit 1) as o) as found`
 
 /** Rows travel as one bound array per column, unnested together. */
 const rowsFromArrays: RowsSource = (rows) => sql`(select * from unnest(

@@ -1,8 +1,9 @@
 import type { Kysely, Selectable } from 'kysely'
 
 /**
- * The online store's tables: latest values per (view version, entity key), the incremental
- * materialization watermark per view version, and one row per materialization run.
+ * The online store's tables: latest values per (view version, entity key), the generation of
+ * each view version's values (server mode), the incremental materialization watermark per view
+ * version, and one row per materialization run.
  */
 export interface OnlineTables {
   online_values: {
@@ -17,6 +18,13 @@ export interface OnlineTables {
     event_ts_us: number | bigint
     created_ts_us: number | bigint | null
     written_at: string
+  }
+  /** Server mode: bumped by every write to a view version's online_values, in the same transaction. */
+  online_generations: {
+    project: string
+    view: string
+    version: number
+    generation: number | bigint
   }
   online_watermarks: {
     project: string

@@ -1,0 +1,132 @@
+import type { OnlineLookup, StoredValue } from './online-store.js'
+
+/** The values of one view version this process has read, all at one generation. */
+interface CachedView {
+  readonly generation: number
+  /** Entity key → its stored value, or null: not in the store (NOT_FOUND is cached too). */
+  readonly entries: Map<string, StoredValue | null>
+}
+
+/**
+ * The server-mode online store's in-process cache (`PostgresOnlineStore` states the promise it
+ * keeps). Each view version's entries were all read at one generation, the counter every write of
+ * the view bumps in its transaction; a committed write is announced (by its notification, or by
+ * this process's own write) and drops the view's entries of older generations. Entries are
+ * cached and served only while notifications cannot be missed (`listening`): losing or regaining
+ * the listener drops everything, and a read that started in another listener session fills
+ * nothing.
+ *
+ * Bounded by `maxEntries` over all views: a fill that goes beyond drops whole views, the least
+ * recently created first (never a part of a view, so a view's entries stay one generation), and
+ * at last the view being filled itself.
+ */
+export class NearCache {
+  private readonly views = new Map<string, CachedView>()
+  /** Per view version, the newest generation a committed write announced. */
+  private readonly announced = new Map<string, number>()
+  private size = 0
+  private listening = false
+  /** Bumped whenever listening starts or stops: a read's ticket from another session is stale. */
+  private session = 0
+  private hitCount = 0
+  private fillCount = 0
+
+  constructor(private readonly maxEntries: number) {}
+
+  get hits(): number {
+    return this.hitCount
+  }
+
+  get fills(): number {
+    return this.fillCount
+  }
+
+  setListening(up: boolean): void {
+    this.listening = up
+    this.session++
+    this.views.clear()
+    this.announced.clear()
+    this.size = 0
+  }
+
+  /** A write of `view` committed at `generation`. */
+  announce(view: string, generation: number): void {
+    if (generation > (this.announced.get(view) ?? 0)) this.announced.set(view, generation)
+    const cached = this.views.get(view)
+    if (cached && cached.generation < generation) this.drop(view)
+  }
+
+  /**
+   * The answer to `lookups` (`views[i]` names lookup i's view version) when every key is cached,
+   * or undefined: then the caller reads them all from the database, so that each view's answer
+   * comes from one generation.
+   */
+  lookup(lookups: readonly OnlineLookup[], views: readonly string[]): (StoredValue | undefined)[][] | undefined {
+    if (!this.listening) return undefined
+    const out: (StoredValue | undefined)[][] = []
+    let hits = 0
+    for (let i = 0; i < lookups.length; i++) {
+      const { keys } = lookups[i]!
+      const entries = this.views.get(views[i]!)?.entries
+      const found: (StoredValue | undefined)[] = []
+      for (const key of keys) {
+        if (key === null) {
+          found.push(undefined)
+          continue
+        }
+        const value = entries?.get(key)
+        if (value === undefined) return undefined
+        found.push(value ?? undefined)
+      }
+      out.push(found)
+      hits += keys.length
+    }
+    this.hitCount += hits
+    return out
+  }
+
+  /** Taken before a database read; `fill` accepts the read's answer only in the same listener session. */
+  ticket(): number | undefined {
+    return this.listening && this.maxEntries > 0 ? this.session : undefined
+  }
+
+  /**
+   * Caches what a read found for `keys` of `view` (undefined: not found), read together with the
+   * view's `generation` in one snapshot. Skipped when a newer generation was announced or cached
+   * already: the read raced a write whose notification came first.
+   */
+  fill(ticket: number, view: string, generation: number, keys: readonly (string | null)[], found: readonly (StoredValue | undefined)[]): void {
+    if (ticket !== this.session || generation < (this.announced.get(view) ?? 0)) return
+    let cached = this.views.get(view)
+    if (cached && cached.generation > generation) return
+    if (!cached || cached.generation < generation) {
+      if (cached) this.drop(view)
+      cached = { generation, entries: new Map() }
+      this.views.set(view, cached)
+    }
+    const { entries } = cached
+    const before = entries.size
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      if (key !== null && key !== undefined) entries.set(key, found[i] ?? null)
+    }
+    this.size += entries.size - before
+    this.fillCount++
+    if (this.size > this.maxEntries) this.evict(view)
+  }
+
+  private evict(filling: string): void {
+    for (const view of this.views.keys()) {
+      if (this.size <= this.maxEntries) return
+      if (view !== filling) this.drop(view)
+    }
+    if (this.size > this.maxEntries) this.drop(filling)
+  }
+
+  private drop(view: string): void {
+    const cached = this.views.get(view)
+    if (!cached) return
+    this.size -= cached.entries.size
+    this.views.delete(view)
+  }
+}
