@@ -251,8 +251,13 @@ async function writeRepo(dir: string, entities: number): Promise<void> {
   await once(out, 'finish')
 }
 
-/** Request bodies with random entity ids, some of which do not exist (NOT_FOUND, as in production). */
-function bodies(batch: number, entities: number, count = 200): string[] {
+/**
+ * Request bodies with random entity ids over the whole key space, some of which do not exist
+ * (NOT_FOUND, as in production). Enough bodies to ask for every entity about once (at most
+ * 5,000 bodies): cycling through a few hundred bodies would keep a few hundred entities hot in
+ * the CPU's caches and in server mode's near-cache, which real traffic over 100k entities does not.
+ */
+function bodies(batch: number, entities: number, count = Math.min(5000, Math.max(200, Math.ceil(entities / batch)))): string[] {
   const features = featureRefs()
   return Array.from({ length: count }, () => JSON.stringify({
     features,

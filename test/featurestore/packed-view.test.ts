@@ -24,7 +24,7 @@ function features(stored: ReturnType<PackedView['get']>): string[] {
 describe('packed view (the embedded online cache of one view version)', () => {
   it('holds, per key, what a map applying the newer-wins rule holds, through growth and compaction', () => {
     fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 3000 }), (puts) => {
-      const view = new PackedView()
+      const view = new PackedView('v@1')
       const reference = new Map<string, { json: string; eventTs: number; createdTs: number | null }>()
       for (const p of puts) {
         const json = encodeFeatureValues(p.values)
@@ -46,7 +46,7 @@ describe('packed view (the embedded online cache of one view version)', () => {
   })
 
   it('leaves a value read before a compaction as it was read', () => {
-    const view = new PackedView()
+    const view = new PackedView('v@1')
     view.putIfNewer('["n:1"]', '[1.5,"a"]', 1, null)
     const before = view.get('["n:1"]')!
     // Replacing one key over and over leaves dead rows until a compaction copies the live one.

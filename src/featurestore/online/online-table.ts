@@ -74,7 +74,7 @@ export async function readView(db: Kysely<MetadataSchema>, project: string, ref:
     .select(['entity_key', 'feature_values', 'event_ts_us', 'created_ts_us'])
     .where('project', '=', project).where('view', '=', ref.view).where('version', '=', ref.version)
     .execute()
-  const view = new PackedView()
+  const view = new PackedView(`feature view ${ref.view}@${ref.version}`)
   for (const r of rows) view.putIfNewer(r.entity_key, r.feature_values, Number(r.event_ts_us), r.created_ts_us === null ? null : Number(r.created_ts_us))
   return view
 }
