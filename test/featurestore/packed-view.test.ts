@@ -2,13 +2,16 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Value } from '../../src/engines/index.js'
-import { encodeFeatureValues } from '../../src/featurestore/online/keys.js'
+import { encodeEntityKey, encodeFeatureValues } from '../../src/featurestore/online/keys.js'
 import { isNewerOrSame } from '../../src/featurestore/online/online-store.js'
 import { PackedView } from '../../src/featurestore/online/packed-view.js'
 
 const value: fc.Arbitrary<Value> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })) as fc.Arbitrary<Value>
+// Few keys (many replacements: compaction) or many (the slot table grows); any characters.
+const key = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 3000 }), fc.string({ unit: 'binary', maxLength: 6 }))
+  .map((k) => encodeEntityKey([k])!)
 const put = fc.record({
-  key: fc.integer({ min: 0, max: 30 }).map((k) => `["n:${k}"]`),
+  key,
   values: fc.array(value, { maxLength: 4 }),
   eventTs: fc.integer({ min: 0, max: 5 }),
   createdTs: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
@@ -23,7 +26,7 @@ function features(stored: ReturnType<PackedView['get']>): string[] {
 
 describe('packed view (the embedded online cache of one view version)', () => {
   it('holds, per key, what a map applying the newer-wins rule holds, through growth and compaction', () => {
-    fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 3000 }), (puts) => {
+    fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 4000, size: 'max' }), (puts) => {
       const view = new PackedView('v@1')
       const reference = new Map<string, { json: string; eventTs: number; createdTs: number | null }>()
       for (const p of puts) {
@@ -41,18 +44,30 @@ describe('packed view (the embedded online cache of one view version)', () => {
         assert.equal(stored.eventTs, held.eventTs)
         assert.equal(stored.createdTs, held.createdTs)
       }
-      assert.equal(view.get('["n:99"]'), undefined)
-    }), { numRuns: 30 })
+      assert.equal(view.get(encodeEntityKey(['not stored'])!), undefined)
+    }), { numRuns: 20 })
   })
 
-  it('leaves a value read before a compaction as it was read', () => {
+  it('moves records through compactions whole, and leaves a value read before one as it was read', () => {
     const view = new PackedView('v@1')
     view.putIfNewer('["n:1"]', '[1.5,"a"]', 1, null)
+    view.putIfNewer('["n:2"]', '[true,{"x":[1,2]},"c,d"]', 1, 7)
     const before = view.get('["n:1"]')!
-    // Replacing one key over and over leaves dead rows until a compaction copies the live one.
+    // Replacing one key over and over leaves dead records until a compaction copies the live ones.
     for (let ts = 2; ts < 5000; ts++) view.putIfNewer('["n:1"]', `[${ts},"b"]`, ts, null)
     assert.deepEqual(before.values, [1.5, 'a'])
     assert.deepEqual(features(before), ['1.5', '"a"'])
-    assert.deepEqual(view.get('["n:1"]')!.values, [4999, 'b'])
+    assert.deepEqual(features(view.get('["n:1"]')), ['4999', '"b"'])
+    const moved = view.get('["n:2"]')!
+    assert.deepEqual(features(moved), ['true', '{"x":[1,2]}', '"c,d"'])
+    assert.deepEqual([moved.eventTs, moved.createdTs], [1, 7])
+  })
+
+  it('finds every one of many keys as the slot table grows', () => {
+    const view = new PackedView('v@1')
+    const keys = Array.from({ length: 20_000 }, (_, i) => encodeEntityKey([i % 2 ? i : `é${i}`])!)
+    keys.forEach((k, i) => view.putIfNewer(k, `[${i}]`, 1, null))
+    assert.equal(view.size, keys.length)
+    keys.forEach((k, i) => assert.deepEqual(view.get(k)!.values, [i]))
   })
 })

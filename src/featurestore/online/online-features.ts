@@ -155,15 +155,7 @@ export function onlineResponseJson(answer: OnlineAnswer): Buffer {
     if (n || keyColumns.length) w.byte(COMMA)
     w.put(COLUMN_START)
     const v = views[view]!
-    const { buffers, bounds, firsts, counts } = v
-    for (let i = 0; i < rowCount; i++) {
-      if (i) w.byte(COMMA)
-      if (k + 1 < counts[i]!) {
-        const b = bounds[i]!
-        const at = firsts[i]! + k
-        w.range(buffers[i]!, b[at]! + 1, b[at + 1]!)
-      } else w.put(NULL)
-    }
+    w.featureValues(v, k)
     w.byte(CLOSE_BRACKET)
     if (v.tailFrom < 0) {
       v.tailFrom = w.at
@@ -181,7 +173,7 @@ export function onlineResponseJson(answer: OnlineAnswer): Buffer {
  */
 interface RenderedView {
   readonly buffers: Buffer[]
-  readonly bounds: Int32Array[]
+  readonly bounds: Uint32Array[]
   readonly firsts: number[]
   readonly counts: number[]
   readonly statuses: readonly FieldStatus[]
@@ -197,7 +189,7 @@ interface RenderedView {
 /** Reads each row's buffer, bounds and timestamp once per answer, not once per feature. */
 function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCount: number): RenderedView {
   const buffers = new Array<Buffer>(rowCount)
-  const bounds = new Array<Int32Array>(rowCount)
+  const bounds = new Array<Uint32Array>(rowCount)
   const firsts = new Array<number>(rowCount).fill(0)
   const counts = new Array<number>(rowCount).fill(0)
   const timestamps = new Array<Uint8Array>(rowCount)
@@ -266,6 +258,34 @@ class ByteWriter {
       out.set(bytes.subarray(from, to), at)
       at += to - from
     } else for (let b = from; b < to; b++) out[at++] = bytes[b]!
+    this.at = at
+  }
+
+  /**
+   * Feature k of every row of a view, comma-separated (`null` where a row has none). The
+   * answer's innermost loop (5,000 values for 100 entities × 50 features), so the position is
+   * kept in a local instead of the field.
+   */
+  featureValues({ buffers, bounds, firsts, counts }: RenderedView, k: number): void {
+    const out = this.out
+    let at = this.at
+    for (let i = 0; i < counts.length; i++) {
+      if (i) out[at++] = COMMA
+      if (k + 1 < counts[i]!) {
+        const b = bounds[i]!
+        const first = firsts[i]! + k
+        const from = b[first]! + 1
+        const to = b[first + 1]!
+        const bytes = buffers[i]!
+        if (to - from > SHORT) {
+          out.set(bytes.subarray(from, to), at)
+          at += to - from
+        } else for (let x = from; x < to; x++) out[at++] = bytes[x]!
+      } else {
+        out.set(NULL, at)
+        at += NULL.length
+      }
+    }
     this.at = at
   }
 

@@ -39,7 +39,7 @@ export class StoredValue {
      * (`featureValueBounds`, offsets within `buffer`); `count` bounds, one more than the row has
      * features (a row shorter than the schema has fewer).
      */
-    readonly bounds: Int32Array,
+    readonly bounds: Uint32Array,
     readonly first: number,
     readonly count: number,
     /** Epoch microseconds. */
@@ -50,7 +50,7 @@ export class StoredValue {
   /** A value of its own, from the JSON text of its features. */
   static fromJson(json: string, eventTs: number, createdTs: number | null): StoredValue {
     const buffer = Buffer.from(json)
-    const bounds = Int32Array.from(featureValueBounds(buffer, 0, buffer.length))
+    const bounds = Uint32Array.from(featureValueBounds(buffer, 0, buffer.length))
     return new StoredValue(buffer, 0, buffer.length, bounds, 0, bounds.length, eventTs, createdTs)
   }
 

@@ -2,140 +2,194 @@ import { AsofError } from '../../core/index.js'
 import { featureValueBounds } from './keys.js'
 import { isNewerOrSame, StoredValue } from './online-store.js'
 
-/** Rows, bytes and bounds a new view starts with room for (each grows by doubling). */
-const INITIAL_ROWS = 1024
-/** Per row, the positions of its bytes and bounds (`offsets`) and its timestamps (`timestamps`). */
-const OFFSET_FIELDS = 4, START = 0, END = 1, FIRST_BOUND = 2, BOUND_COUNT = 3
-const TIMESTAMP_FIELDS = 2, EVENT_TS = 0, CREATED_TS = 1
 /**
- * Offsets are Int32: read into a StoredValue they stay small integers, where a Float64Array's
- * would be boxed numbers, allocated for every lookup. So a view holds at most 2 GiB of values.
- */
-const MAX_BYTES = 2 ** 31 - 1
-
-/**
- * The stored values of one feature view version, packed into a few large buffers instead of
- * an object (and a string, a Buffer and an array) per entity: all rows' feature JSON in one
- * byte buffer, their bounds in one Int32Array, their offsets side by side in another, their
- * timestamps in a Float64Array, and a Map from entity key to row. An embedded server holds
- * every entity of every online view in memory; as objects, 100k entities × 5 views took 300 MB of heap, which made every young
- * collection of a request's garbage 3× slower and kept the old generation in marking, and each
- * lookup chased five pointers to scattered memory.
+ * The stored values of one feature view version, packed into one byte arena and one slot
+ * table, with no JavaScript object per entity. An embedded server holds every entity of every
+ * online view in memory. As objects (a StoredValue, its JSON string, a Buffer of it, a bounds
+ * array, a Map entry and a key string), 100k entities × 5 views took 300 MB of heap: V8 then
+ * spent long stretches marking the old generation, young collections of each request's garbage
+ * ran 3× slower, and a lookup touched seven scattered places in memory (in a VM each new page
+ * is a costly TLB miss). Here a lookup reads a slot, then one record: the key, timestamps,
+ * value bounds and the features' JSON lie side by side.
  *
- * Rows are only appended: a replaced entity's old row stays in the buffers (a StoredValue read
- * before still reads it) until the dead rows outweigh the live ones and `compact` copies the
- * live rows into new buffers.
+ * A record, 8-byte aligned: f64 event ts | f64 created ts (NaN: none) | u32 key hash |
+ * u32 JSON length | u16 key length (UTF-16 units) | u16 bound count | the key (UTF-16) | the
+ * JSON (UTF-8) | padding to 4 | the bounds (u32 offsets in the arena, `featureValueBounds`).
+ * Slots (open addressing, linear probing) hold a record's offset / 8 + 1; 0 is empty.
+ *
+ * Records are only appended: a replaced entity's old record stays (a StoredValue read before
+ * still reads it) until dead records outnumber live ones and `compact` copies the live ones
+ * into a new arena. The arena holds at most 2 GiB (offsets stay small integers in V8).
  */
 export class PackedView {
-  private readonly rowOf = new Map<string, number>()
-  private rows = 0
-  private deadRows = 0
-  private bytes = Buffer.allocUnsafe(INITIAL_ROWS * 64)
-  private bytesUsed = 0
-  private bounds = new Int32Array(INITIAL_ROWS * 8)
-  private boundsUsed = 0
-  /** Per row, side by side: where its bytes start and end, where its bounds start and how many it has. */
-  private offsets = new Int32Array(INITIAL_ROWS * OFFSET_FIELDS)
-  /** Per row, side by side: its event and created timestamps (NaN: none). */
-  private timestamps = new Float64Array(INITIAL_ROWS * TIMESTAMP_FIELDS)
+  private arena: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
+  private f64: Float64Array = new Float64Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 3)
+  private u32: Uint32Array = new Uint32Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 2)
+  private u16: Uint16Array = new Uint16Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 1)
+  private used = 0
+  private slots = new Int32Array(INITIAL_SLOTS)
+  private live = 0
+  private dead = 0
 
+  /** @param name what the view is called in errors. */
   constructor(private readonly name: string) {}
 
   get size(): number {
-    return this.rowOf.size
+    return this.live
   }
 
   get(key: string): StoredValue | undefined {
-    const row = this.rowOf.get(key)
-    if (row === undefined) return undefined
-    const o = this.offsets
-    const at = row * OFFSET_FIELDS
-    return new StoredValue(
-      this.bytes, o[at + START]!, o[at + END]!, this.bounds, o[at + FIRST_BOUND]!, o[at + BOUND_COUNT]!,
-      this.timestamps[row * TIMESTAMP_FIELDS + EVENT_TS]!, storedCreatedTs(this.timestamps, row),
-    )
+    const slot = this.slots[this.slotOf(key, hashKey(key))]!
+    if (slot === 0) return undefined
+    const r = (slot - 1) * 8
+    const json = r + HEADER + 2 * this.u16[(r >> 1) + KEY_LENGTH]!
+    const end = json + this.u32[(r >> 2) + JSON_LENGTH]!
+    const bounds = align(end, 4)
+    return new StoredValue(this.arena, json, end, this.u32, bounds >> 2, this.u16[(r >> 1) + BOUND_COUNT]!, this.f64[r >> 3]!, this.createdTs(r))
   }
 
   /** Stores `json` (the features' JSON array) for `key` unless what is stored is newer (`isNewerOrSame`). */
   putIfNewer(key: string, json: string, eventTs: number, createdTs: number | null): void {
-    const row = this.rowOf.get(key)
-    if (row !== undefined) {
-      if (!isNewerOrSame({ eventTs, createdTs }, { eventTs: this.timestamps[row * TIMESTAMP_FIELDS + EVENT_TS]!, createdTs: storedCreatedTs(this.timestamps, row) })) return
-      this.deadRows++
-    }
-    const length = Buffer.byteLength(json)
-    const start = this.reserve(length)
-    this.bytes.write(json, start, length, 'utf8')
-    this.rowOf.set(key, this.appendRow(start, length, eventTs, createdTs))
-    if (this.deadRows > INITIAL_ROWS && this.deadRows > this.rowOf.size) this.compact()
+    if (key.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `an entity key of ${this.name} is longer than 65,535 characters`)
+    const hash = hashKey(key)
+    const slot = this.slotOf(key, hash)
+    const held = this.slots[slot]!
+    if (held !== 0) {
+      const r = (held - 1) * 8
+      if (!isNewerOrSame({ eventTs, createdTs }, { eventTs: this.f64[r >> 3]!, createdTs: this.createdTs(r) })) return
+      this.dead++
+    } else this.live++
+    this.slots[slot] = this.append(key, hash, json, eventTs, createdTs) / 8 + 1
+    if (this.dead > MIN_DEAD && this.dead > this.live) this.compact()
+    if (2 * this.live > this.slots.length) this.rehash(2 * this.slots.length)
   }
 
-  /** Records the row whose bytes were just written at `[start, start + length)`. */
-  private appendRow(start: number, length: number, eventTs: number, createdTs: number | null): number {
-    this.bytesUsed = start + length
-    const bounds = featureValueBounds(this.bytes, start, start + length)
-    if (this.boundsUsed + bounds.length > this.bounds.length) this.bounds = grown(this.bounds, this.boundsUsed + bounds.length)
-    this.bounds.set(bounds, this.boundsUsed)
-    const row = this.rows++
-    const at = row * OFFSET_FIELDS
-    this.offsets[at + START] = start
-    this.offsets[at + END] = start + length
-    this.offsets[at + FIRST_BOUND] = this.boundsUsed
-    this.offsets[at + BOUND_COUNT] = bounds.length
-    this.timestamps[row * TIMESTAMP_FIELDS + EVENT_TS] = eventTs
-    this.timestamps[row * TIMESTAMP_FIELDS + CREATED_TS] = createdTs ?? NaN
-    this.boundsUsed += bounds.length
-    return row
+  /** The slot holding `key`, or the empty slot where it would go. */
+  private slotOf(key: string, hash: number): number {
+    const slots = this.slots
+    const mask = slots.length - 1
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const slot = slots[i]!
+      if (slot === 0 || this.holdsKey((slot - 1) * 8, key, hash)) return i
+    }
   }
 
-  /** Room for one more row of `length` bytes; returns where its bytes go. */
-  private reserve(length: number): number {
-    if (this.bytesUsed + length > MAX_BYTES) {
-      throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `the embedded online cache of ${this.name} would hold more than 2 GiB of feature values; serve it in server mode (ASOF_DATABASE_URL)`)
+  private holdsKey(r: number, key: string, hash: number): boolean {
+    if (this.u32[(r >> 2) + HASH] !== hash) return false
+    const u16 = this.u16
+    const at = (r >> 1) + (HEADER >> 1)
+    if (u16[(r >> 1) + KEY_LENGTH] !== key.length) return false
+    for (let c = 0; c < key.length; c++) if (u16[at + c] !== key.charCodeAt(c)) return false
+    return true
+  }
+
+  private createdTs(r: number): number | null {
+    const created = this.f64[(r >> 3) + 1]!
+    return Number.isNaN(created) ? null : created
+  }
+
+  /** Writes a record at the end of the arena; returns its offset. */
+  private append(key: string, hash: number, json: string, eventTs: number, createdTs: number | null): number {
+    const jsonLength = Buffer.byteLength(json)
+    // At most: header, key, JSON, and a bound per JSON byte plus one, with padding.
+    this.reserve(HEADER + 2 * key.length + 5 * jsonLength + 16)
+    const r = this.used
+    const at = r + HEADER
+    this.arena.write(key, at, 'utf16le')
+    const jsonAt = at + 2 * key.length
+    this.arena.write(json, jsonAt, jsonLength, 'utf8')
+    const bounds = featureValueBounds(this.arena, jsonAt, jsonAt + jsonLength)
+    if (bounds.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `a row of ${this.name} has more than 65,534 features`)
+    const boundsAt = align(jsonAt + jsonLength, 4)
+    this.u32.set(bounds, boundsAt >> 2)
+    this.f64[r >> 3] = eventTs
+    this.f64[(r >> 3) + 1] = createdTs ?? NaN
+    this.u32[(r >> 2) + HASH] = hash
+    this.u32[(r >> 2) + JSON_LENGTH] = jsonLength
+    this.u16[(r >> 1) + KEY_LENGTH] = key.length
+    this.u16[(r >> 1) + BOUND_COUNT] = bounds.length
+    this.used = align(boundsAt + 4 * bounds.length, 8)
+    return r
+  }
+
+  /** Room for `bytes` more bytes in the arena. */
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.arena.length) return
+    if (this.used + bytes > MAX_BYTES) {
+      throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `the embedded online cache of ${this.name} would hold more than 2 GiB; serve it in server mode (ASOF_DATABASE_URL)`)
     }
-    if (this.bytesUsed + length > this.bytes.length) {
-      const bytes = Buffer.allocUnsafe(Math.min(MAX_BYTES, Math.max(2 * this.bytes.length, this.bytesUsed + length)))
-      this.bytes.copy(bytes, 0, 0, this.bytesUsed)
-      this.bytes = bytes
+    const arena = Buffer.allocUnsafe(align(Math.min(MAX_BYTES, Math.max(2 * this.arena.length, this.used + bytes)), 8))
+    this.arena.copy(arena, 0, 0, this.used)
+    this.useArena(arena)
+  }
+
+  private useArena(arena: Buffer): void {
+    this.arena = arena
+    this.f64 = new Float64Array(arena.buffer, arena.byteOffset, arena.length >> 3)
+    this.u32 = new Uint32Array(arena.buffer, arena.byteOffset, arena.length >> 2)
+    this.u16 = new Uint16Array(arena.buffer, arena.byteOffset, arena.length >> 1)
+  }
+
+  /** The same records in a table of `size` slots. */
+  private rehash(size: number): void {
+    const old = this.slots
+    this.slots = new Int32Array(size)
+    const mask = size - 1
+    for (const slot of old) {
+      if (slot === 0) continue
+      let i = this.u32[(((slot - 1) * 8) >> 2) + HASH]! & mask
+      while (this.slots[i] !== 0) i = (i + 1) & mask
+      this.slots[i] = slot
     }
-    if ((this.rows + 1) * OFFSET_FIELDS > this.offsets.length) {
-      this.offsets = grown(this.offsets, (this.rows + 1) * OFFSET_FIELDS)
-      this.timestamps = grown(this.timestamps, (this.rows + 1) * TIMESTAMP_FIELDS)
-    }
-    return this.bytesUsed
   }
 
   /**
-   * Copies the live rows into new buffers. The old buffers are left as they are, for
-   * StoredValues already read from them.
+   * Copies the live records into a new arena. The old arena is left as it is, for StoredValues
+   * already read from it. Each key keeps its slot (same hash, same table).
    */
   private compact(): void {
-    const old = { bytes: this.bytes, offsets: this.offsets, timestamps: this.timestamps }
-    const rows = Math.max(INITIAL_ROWS, 2 * this.rowOf.size)
-    this.bytes = Buffer.allocUnsafe(Math.max(INITIAL_ROWS * 64, this.bytesUsed))
-    this.bounds = new Int32Array(this.bounds.length)
-    this.offsets = new Int32Array(rows * OFFSET_FIELDS)
-    this.timestamps = new Float64Array(rows * TIMESTAMP_FIELDS)
-    this.rows = this.deadRows = this.bytesUsed = this.boundsUsed = 0
-    for (const [key, row] of this.rowOf) {
-      const from = old.offsets[row * OFFSET_FIELDS + START]!
-      const to = old.offsets[row * OFFSET_FIELDS + END]!
-      const start = this.bytesUsed
-      old.bytes.copy(this.bytes, start, from, to)
-      this.rowOf.set(key, this.appendRow(start, to - from, old.timestamps[row * TIMESTAMP_FIELDS + EVENT_TS]!, storedCreatedTs(old.timestamps, row)))
+    const old = { arena: this.arena, u32: this.u32, u16: this.u16 }
+    this.useArena(Buffer.allocUnsafe(align(Math.max(INITIAL_BYTES, this.used), 8)))
+    this.used = 0
+    this.dead = 0
+    const slots = this.slots
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] === 0) continue
+      const r = (slots[i]! - 1) * 8
+      const json = r + HEADER + 2 * old.u16[(r >> 1) + KEY_LENGTH]!
+      const bounds = align(json + old.u32[(r >> 2) + JSON_LENGTH]!, 4)
+      const count = old.u16[(r >> 1) + BOUND_COUNT]!
+      const end = align(bounds + 4 * count, 8)
+      const to = this.used
+      old.arena.copy(this.arena, to, r, end)
+      // Bounds are offsets in the arena: they move with their record.
+      for (let b = (to + bounds - r) >> 2, last = b + count; b < last; b++) this.u32[b] += to - r
+      slots[i] = to / 8 + 1
+      this.used = to + end - r
     }
   }
 }
 
-/** A row's created timestamp (NaN stands for none). */
-function storedCreatedTs(timestamps: Float64Array, row: number): number | null {
-  const created = timestamps[row * TIMESTAMP_FIELDS + CREATED_TS]!
-  return Number.isNaN(created) ? null : created
+const INITIAL_BYTES = 64 * 1024
+const INITIAL_SLOTS = 1024
+/** Compaction waits for this many dead records, so a small view is not copied on every few writes. */
+const MIN_DEAD = 1024
+const MAX_BYTES = 2 ** 31 - 8
+/** A record's header: its fields' positions, in units of the array they are read through. */
+const HEADER = 28
+const HASH = 4 // u32
+const JSON_LENGTH = 5 // u32
+const KEY_LENGTH = 12 // u16
+const BOUND_COUNT = 13 // u16
+
+/** `n` rounded up to a multiple of `to` (arithmetic, not bitwise: offsets may pass 2^31 on the way). */
+function align(n: number, to: number): number {
+  return Math.ceil(n / to) * to
 }
 
-/** A copy of `array` with room for at least `length` elements. */
-function grown<A extends Float64Array | Int32Array>(array: A, length: number): A {
-  const copy = new (array.constructor as new (n: number) => A)(Math.max(length, 2 * array.length))
-  copy.set(array)
-  return copy
+/** FNV-1a over the key's UTF-16 units. */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5
+  for (let c = 0; c < key.length; c++) h = Math.imul(h ^ key.charCodeAt(c), 0x01000193)
+  return h >>> 0
 }
