@@ -1,10 +1,15 @@
 import type { OnlineLookup, StoredValue } from './online-store.js'
+import { PackedView } from './packed-view.js'
 
-/** The values of one view version this process has read, all at one generation. */
+/**
+ * The values of one view version this process has read, all at one generation: packed, as the
+ * embedded cache holds them (no JavaScript object per entity, so a large cache does not slow
+ * the collector), and the keys read and not found (NOT_FOUND is cached too).
+ */
 interface CachedView {
   readonly generation: number
-  /** Entity key → its stored value, or null: not in the store (NOT_FOUND is cached too). */
-  readonly entries: Map<string, StoredValue | null>
+  readonly values: PackedView
+  readonly absent: Set<string>
 }
 
 /**
@@ -67,16 +72,17 @@ export class NearCache {
     let hits = 0
     for (let i = 0; i < lookups.length; i++) {
       const { keys } = lookups[i]!
-      const entries = this.views.get(views[i]!)?.entries
+      const cached = this.views.get(views[i]!)
+      if (!cached) return undefined
       const found: (StoredValue | undefined)[] = []
       for (const key of keys) {
         if (key === null) {
           found.push(undefined)
           continue
         }
-        const value = entries?.get(key)
-        if (value === undefined) return undefined
-        found.push(value ?? undefined)
+        const value = cached.values.get(key)
+        if (value === undefined && !cached.absent.has(key)) return undefined
+        found.push(value)
       }
       out.push(found)
       hits += keys.length
@@ -101,16 +107,18 @@ export class NearCache {
     if (cached && cached.generation > generation) return
     if (!cached || cached.generation < generation) {
       if (cached) this.drop(view)
-      cached = { generation, entries: new Map() }
+      cached = { generation, values: new PackedView(`feature view ${view}`), absent: new Set() }
       this.views.set(view, cached)
     }
-    const { entries } = cached
-    const before = entries.size
+    const before = entrySize(cached)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]
-      if (key !== null && key !== undefined) entries.set(key, found[i] ?? null)
+      const value = found[i]
+      if (key === null || key === undefined) continue
+      if (value) cached.values.putIfNewer(key, value.buffer.toString('utf8', value.start, value.end), value.eventTs, value.createdTs)
+      else cached.absent.add(key)
     }
-    this.size += entries.size - before
+    this.size += entrySize(cached) - before
     this.fillCount++
     if (this.size > this.maxEntries) this.evict(view)
   }
@@ -126,7 +134,11 @@ export class NearCache {
   private drop(view: string): void {
     const cached = this.views.get(view)
     if (!cached) return
-    this.size -= cached.entries.size
+    this.size -= entrySize(cached)
     this.views.delete(view)
   }
+}
+
+function entrySize(view: CachedView): number {
+  return view.values.size + view.absent.size
 }
