@@ -9,7 +9,11 @@ import { StoredValue } from '../../src/featurestore/online/online-store.js'
 const value = (text: string) => StoredValue.fromJson(JSON.stringify([text]), 1, null)
 const lookup = (...keys: (string | null)[]) => [{ ref: { view: 'v', version: 1 }, keys }]
 const views = ['v@1']
-const texts = (cache: NearCache, ...keys: (string | null)[]) => cache.lookup(lookup(...keys), views)?.[0]!.map((v) => v?.values[0])
+/** The cached texts of `keys`, when the cache holds every one. */
+const texts = (cache: NearCache, ...keys: (string | null)[]) => {
+  const [cached] = cache.lookup(lookup(...keys), views) ?? []
+  return cached && cached.missing.length === 0 ? cached.found.map((v) => v?.values[0]) : undefined
+}
 
 function listening(maxEntries = 100): NearCache {
   const cache = new NearCache(maxEntries)
@@ -18,12 +22,15 @@ function listening(maxEntries = 100): NearCache {
 }
 
 describe('near-cache', () => {
-  it('serves a lookup only when every key is cached, NOT_FOUND included, and counts hits and fills', () => {
+  it('answers the keys it holds, NOT_FOUND included, and names the missing ones with the generation of the rest', () => {
     const cache = listening()
-    cache.fill(cache.ticket()!, 'v@1', 1, ['a', 'b', null], [value('A'), undefined, undefined])
+    cache.fill(cache.ticket()!, 'v@1', 3, ['a', 'b', null], [value('A'), undefined, undefined])
     assert.deepEqual(texts(cache, 'a', 'b', null), ['A', undefined, undefined])
-    assert.equal(texts(cache, 'a', 'c'), undefined)
-    assert.deepEqual({ hits: cache.hits, fills: cache.fills }, { hits: 3, fills: 1 })
+    const [partial] = cache.lookup(lookup('c', 'a', null, 'd'), views)!
+    assert.deepEqual({ texts: partial!.found.map((v) => v?.values[0]), missing: partial!.missing, hits: partial!.hits, generation: partial!.generation },
+      { texts: [undefined, 'A', undefined, undefined], missing: [0, 3], hits: 1, generation: 3 })
+    assert.equal(cache.lookup(lookup('a'), ['w@1'])![0]!.generation, undefined)
+    assert.equal(cache.fills, 1)
   })
 
   it('does not fill from a read that saw an older generation than one announced', () => {
@@ -69,10 +76,10 @@ describe('near-cache', () => {
     cache.fill(t, 'x@1', 1, ['a', 'b'], [value('a'), value('b')])
     cache.fill(t, 'v@1', 1, ['a', 'b'], [value('a'), value('b')])
     cache.fill(t, 'y@1', 1, ['a'], [value('a')]) // 5 > 4: x goes
-    assert.equal(cache.lookup(lookup('a'), ['x@1']), undefined)
+    assert.deepEqual(cache.lookup(lookup('a'), ['x@1'])![0]!.missing, [0])
     assert.deepEqual(texts(cache, 'a', 'b'), ['a', 'b'])
     cache.fill(t, 'v@1', 1, ['c', 'd', 'e'], [value('c'), value('d'), value('e')]) // v alone holds 5: y, then v go
     assert.equal(texts(cache, 'a'), undefined)
-    assert.equal(cache.lookup(lookup('a'), ['y@1']), undefined)
+    assert.deepEqual(cache.lookup(lookup('a'), ['y@1'])![0]!.missing, [0])
   })
 })

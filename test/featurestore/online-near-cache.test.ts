@@ -254,6 +254,30 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     }
   })
 
+  it('combines cached and read values only when both are of one generation', async () => {
+    // The reader's notifications are held back (as when they are still in flight), so it still
+    // holds key 1 as of generation 1 when it reads key 2 at generation 2.
+    const proxy = await silenceableProxy()
+    const url = new URL(PG_URL!)
+    url.host = `127.0.0.1:${proxy.port}`
+    const engine = await PostgresEngine.open(url.toString(), { schema: opened.schema })
+    try {
+      const reader = openOnlineStore(await openMetadataStore(engine), 'proj')
+      const ref = { view: 'combined', version: 1 }
+      const writer = open('writer')
+      await writer.write(ref, [record(key(1), ['old'], 1), record(key(2), ['old'], 1)])
+      await warm(reader, [{ ref, keys: [key(1)] }])
+      proxy.silenceListeners()
+      await writer.write(ref, [record(key(1), ['new'], 2), record(key(2), ['new'], 2)])
+      const [answer] = await reader.read([{ ref, keys: [key(1), key(2)] }])
+      assert.deepEqual(answer!.map((v) => v!.values[0]), ['new', 'new'])
+      await reader.close()
+    } finally {
+      await engine.close()
+      await proxy.close()
+    }
+  })
+
   it('closing a store ends its LISTEN session', async () => {
     for (const s of stores.splice(0)) await s.close()
     await until('no LISTEN session is left', async () => (await listeners()) === 0)

@@ -1,6 +1,18 @@
 import type { OnlineLookup, StoredValue } from './online-store.js'
 import { PackedView } from './packed-view.js'
 
+/** What the near-cache holds for one lookup's keys. */
+export interface CachedLookup {
+  /** Per key: its cached value; undefined for a null key, a key cached as not found, or a key in `missing`. */
+  readonly found: (StoredValue | undefined)[]
+  /** The positions of the keys the cache does not hold. */
+  readonly missing: readonly number[]
+  /** How many keys the cache answered. */
+  readonly hits: number
+  /** The generation of the view's cached entries (undefined: none cached). */
+  readonly generation: number | undefined
+}
+
 /**
  * The values of one view version this process has read, all at one generation: packed, as the
  * embedded cache holds them (no JavaScript object per entity, so a large cache does not slow
@@ -62,33 +74,34 @@ export class NearCache {
   }
 
   /**
-   * The answer to `lookups` (`views[i]` names lookup i's view version) when every key is cached,
-   * or undefined: then the caller reads them all from the database, so that each view's answer
-   * comes from one generation.
+   * What the cache holds for `lookups` (`views[i]` names lookup i's view version), or undefined
+   * while nothing may be served from it. Each view's cached entries were read at one generation:
+   * the caller reads the missing keys with the view's current generation and may combine the two
+   * only when the generations are equal (`CachedLookup`).
    */
-  lookup(lookups: readonly OnlineLookup[], views: readonly string[]): (StoredValue | undefined)[][] | undefined {
+  lookup(lookups: readonly OnlineLookup[], views: readonly string[]): CachedLookup[] | undefined {
     if (!this.listening) return undefined
-    const out: (StoredValue | undefined)[][] = []
-    let hits = 0
-    for (let i = 0; i < lookups.length; i++) {
-      const { keys } = lookups[i]!
+    return lookups.map(({ keys }, i) => {
       const cached = this.views.get(views[i]!)
-      if (!cached) return undefined
-      const found: (StoredValue | undefined)[] = []
-      for (const key of keys) {
-        if (key === null) {
-          found.push(undefined)
-          continue
-        }
-        const value = cached.values.get(key)
-        if (value === undefined && !cached.absent.has(key)) return undefined
-        found.push(value)
+      const found = new Array<StoredValue | undefined>(keys.length).fill(undefined)
+      const missing: number[] = []
+      let hits = 0
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!
+        if (key === null) continue
+        const value = cached?.values.get(key)
+        if (value !== undefined || cached?.absent.has(key)) {
+          found[k] = value
+          hits++
+        } else missing.push(k)
       }
-      out.push(found)
-      hits += keys.length
-    }
-    this.hitCount += hits
-    return out
+      return { found, missing, hits, generation: cached?.generation }
+    })
+  }
+
+  /** Counts keys answered from memory (a lookup's hits, unless its view had to be read again). */
+  countHits(n: number): void {
+    this.hitCount += n
   }
 
   /** Taken before a database read; `fill` accepts the read's answer only in the same listener session. */

@@ -17,9 +17,11 @@ import type { OnlineStoreOptions } from './open-online-store.js'
  * write transaction bumps the view version's generation (`online_generations`) and sends
  * `pg_notify` on `asof_online`, which PostgreSQL delivers at commit; a session of this store
  * LISTENs there and drops the view's cached entries of older generations. A request whose keys are
- * all cached is answered from memory; otherwise all its keys are read from PostgreSQL, with each
- * view's generation in the same statement (one snapshot), and the answer is cached only if no
- * newer generation was announced meanwhile. While the LISTEN session is down (not yet up, lost,
+ * all cached is answered from memory; otherwise the keys missing are read from PostgreSQL, with each
+ * view's generation in the same statement (one snapshot). Cached and read values are combined only
+ * when the view's cached generation is the one read (no write in between); a view whose generation
+ * moved is read again whole. What is read is cached only if no newer generation was announced
+ * meanwhile. While the LISTEN session is down (not yet up, lost,
  * reconnecting), nothing is cached and every read goes to PostgreSQL; a session that goes silent
  * is lost after its heartbeat's few seconds (`PostgresEngine.listen`), the one window in which a
  * replica can serve a value older than a notified write.
@@ -71,9 +73,40 @@ export class PostgresOnlineStore implements OnlineStore {
     if (this.listener === undefined && this.cacheEntries > 0 && !this.closed) void this.listen()
     const views = lookups.map((l) => viewKey(l.ref))
     const cached = this.cache.lookup(lookups, views)
-    if (cached) return cached
+    if (cached?.every((c) => c.missing.length === 0)) {
+      this.cache.countHits(cached.reduce((n, c) => n + c.hits, 0))
+      return cached.map((c) => c.found)
+    }
     const ticket = this.cache.ticket()
-    const out = lookups.map(({ keys }) => keys.map((): StoredValue | undefined => undefined))
+    // Only the keys the cache lacks are read, each view's generation with them (one snapshot).
+    const toRead = cached ? lookups.map((l, i) => ({ ref: l.ref, keys: cached[i]!.missing.map((k) => l.keys[k]!) })) : lookups
+    const read = await this.readDatabase(toRead)
+    // Cached entries of another generation than the one read are older than the rows read:
+    // those views are read again whole, so each view's answer comes from one snapshot.
+    const stale = lookups.flatMap((_, i) => (cached && cached[i]!.hits > 0 && cached[i]!.generation !== read.generations[i] ? [i] : []))
+    const reread = stale.length ? await this.readDatabase(stale.map((i) => lookups[i]!)) : undefined
+    return lookups.map((l, i) => {
+      const again = stale.indexOf(i)
+      if (again >= 0) {
+        this.fill(ticket, views[i]!, reread!.generations[again]!, l.keys, reread!.values[again]!)
+        return reread!.values[again]!
+      }
+      this.fill(ticket, views[i]!, read.generations[i]!, toRead[i]!.keys, read.values[i]!)
+      if (!cached) return read.values[i]!
+      const { found, missing, hits } = cached[i]!
+      this.cache.countHits(hits)
+      missing.forEach((k, j) => (found[k] = read.values[i]![j]))
+      return found
+    })
+  }
+
+  private fill(ticket: number | undefined, view: string, generation: number, keys: readonly (string | null)[], found: readonly (StoredValue | undefined)[]): void {
+    if (ticket !== undefined) this.cache.fill(ticket, view, generation, keys, found)
+  }
+
+  /** The values of `lookups`' keys and each view's generation, in one statement (one snapshot). */
+  private async readDatabase(lookups: readonly OnlineLookup[]): Promise<{ values: (StoredValue | undefined)[][]; generations: number[] }> {
+    const values = lookups.map(({ keys }) => keys.map((): StoredValue | undefined => undefined))
     // Views keyed by the same entity columns share one key array (`answerOnline`): each array
     // is bound once, and a view reads the positions [first, last] of the keys bound.
     const keys: (string | null)[] = []
@@ -104,14 +137,10 @@ export class PostgresOnlineStore implements OnlineStore {
         const d = line.indexOf('\t', c + 1)
         const i = Number(line.slice(0, a)) - 1
         const createdTs = c + 1 === d ? null : Number(line.slice(c + 1, d))
-        out[i]![Number(line.slice(a + 1, b)) - first[i]!] = StoredValue.fromJson(line.slice(d + 1), Number(line.slice(b + 1, c)), createdTs)
+        values[i]![Number(line.slice(a + 1, b)) - first[i]!] = StoredValue.fromJson(line.slice(d + 1), Number(line.slice(b + 1, c)), createdTs)
       }
     }
-    if (ticket !== undefined) {
-      const generations = result.rows[0]!.generations.split(',')
-      lookups.forEach((l, i) => this.cache.fill(ticket, views[i]!, Number(generations[i]), l.keys, out[i]!))
-    }
-    return out
+    return { values, generations: result.rows[0]!.generations.split(',').map(Number) }
   }
 
   /**
