@@ -233,49 +233,47 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     await warm(reader, lookups)
   })
 
-  it('a LISTEN session that goes silent (no FIN, no RST) counts as lost within seconds', async () => {
+  /** Runs `use` with a store whose LISTEN session passes through a proxy that can silence it. */
+  const withSilenceableReader = async (use: (reader: OnlineStore, silence: () => void) => Promise<void>) => {
     const proxy = await silenceableProxy()
     const url = new URL(PG_URL!)
     url.host = `127.0.0.1:${proxy.port}`
     const engine = await PostgresEngine.open(url.toString(), { schema: opened.schema })
+    const reader = openOnlineStore(await openMetadataStore(engine), 'proj')
     try {
-      const reader = openOnlineStore(await openMetadataStore(engine), 'proj')
+      await use(reader, () => proxy.silenceListeners())
+    } finally {
+      await reader.close()
+      await engine.close()
+      await proxy.close()
+    }
+  }
+
+  it('a LISTEN session that goes silent (no FIN, no RST) counts as lost within seconds', async () => {
+    await withSilenceableReader(async (reader, silence) => {
       const ref = { view: 'silent', version: 1 }
       const lookups = [{ ref, keys: [key(1)] }]
       await open('writer').write(ref, [record(key(1), ['before'], 1)])
       await warm(reader, lookups)
       await sql`update online_values set feature_values = '["unannounced"]' where view = ${ref.view}`.execute(metadata.db)
-      proxy.silenceListeners()
+      silence()
       await until('the reader reads PostgreSQL', async () => (await reader.read(lookups))[0]![0]!.values[0] === 'unannounced', 10_000)
-      await reader.close()
-    } finally {
-      await engine.close()
-      await proxy.close()
-    }
+    })
   })
 
   it('combines cached and read values only when both are of one generation', async () => {
     // The reader's notifications are held back (as when they are still in flight), so it still
     // holds key 1 as of generation 1 when it reads key 2 at generation 2.
-    const proxy = await silenceableProxy()
-    const url = new URL(PG_URL!)
-    url.host = `127.0.0.1:${proxy.port}`
-    const engine = await PostgresEngine.open(url.toString(), { schema: opened.schema })
-    try {
-      const reader = openOnlineStore(await openMetadataStore(engine), 'proj')
+    await withSilenceableReader(async (reader, silence) => {
       const ref = { view: 'combined', version: 1 }
       const writer = open('writer')
       await writer.write(ref, [record(key(1), ['old'], 1), record(key(2), ['old'], 1)])
       await warm(reader, [{ ref, keys: [key(1)] }])
-      proxy.silenceListeners()
+      silence()
       await writer.write(ref, [record(key(1), ['new'], 2), record(key(2), ['new'], 2)])
       const [answer] = await reader.read([{ ref, keys: [key(1), key(2)] }])
       assert.deepEqual(answer!.map((v) => v!.values[0]), ['new', 'new'])
-      await reader.close()
-    } finally {
-      await engine.close()
-      await proxy.close()
-    }
+    })
   })
 
   it('closing a store ends its LISTEN session', async () => {
