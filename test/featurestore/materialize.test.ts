@@ -156,5 +156,24 @@ for (const target of ENGINES) {
       const unchanged = await service.getOnlineFeatures({ features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1002] } })
       assert.deepEqual(unchanged.results[1]!.values, [0.7])
     })
+
+    it('keeps answering a known request shape while its expired plan is refreshed in the background', async () => {
+      fx.writeRepo(true)
+      await fx.featureStore.apply()
+      const service = fx.service({ now: NOW, planTtlMs: 0 })
+      const ask = () => service.getOnlineFeatures({ features: ['driver_hourly_stats:created'], entities: { driver_id: [1001] } })
+      await ask()
+      fx.writeRepo(false) // the current version no longer has `created`
+      await fx.featureStore.apply()
+      // The expired plan answers at once; its refresh, running meanwhile, finds the feature gone.
+      assert.deepEqual((await ask()).metadata.feature_names, ['driver_id', 'created'])
+      const deadline = Date.now() + 5000
+      for (;;) {
+        const refused = await ask().then(() => false, (e: Error) => /created/.test(e.message))
+        if (refused) break
+        assert.ok(Date.now() < deadline, 'the refreshed plan never replaced the expired one')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    })
   })
 }

@@ -46,5 +46,10 @@ export const registryRoutes: RouteModule = (app, { asof }) => {
       tags: ['registry'],
       body: z.object({ dry_run: z.boolean().default(false) }).strict().nullish(),
     },
-  }, async (request) => (request.body?.dry_run ? planJson(await store.plan(), false) : planJson(await store.apply(), true)))
+  }, async (request) => {
+    if (request.body?.dry_run) return planJson(await store.plan(), false)
+    const applied = await store.apply()
+    asof.online.invalidatePlans() // online requests resolve against the new versions at once
+    return planJson(applied, true)
+  })
 }

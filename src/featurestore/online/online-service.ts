@@ -3,7 +3,7 @@ import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../.
 import type { FeatureStore } from '../feature-store.js'
 import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
 import { answerOnline, getOnlineFeaturesRequestSchema, onlineResponse, onlineResponseJson, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
-import { planOnline } from './online-plan.js'
+import { planOnline, type OnlineRequestShape } from './online-plan.js'
 import type { CacheStats } from './online-store.js'
 import { openOnlineStore } from './open-online-store.js'
 import { pushRequestSchema, pushRows, type PushRequest, type PushResult } from './push.js'
@@ -15,8 +15,9 @@ export interface OnlineServiceDeps {
   /** Run on every batch before it is written online (the composition root wires checkpoints in). */
   readonly gate?: MaterializationGate
   /**
-   * How long a resolved request shape is reused, in ms (default 5000, Feast's default registry
-   * ttl for its feature server); `invalidatePlans` forgets them at once.
+   * How long a resolved request shape is reused before it is refreshed in the background, in ms
+   * (default 5000, Feast's default registry ttl for its feature server); `invalidatePlans`
+   * forgets them at once.
    */
   readonly planTtlMs?: number
   /** Server mode: most entries of the in-process cache (`OnlineStoreOptions.cacheEntries`). */
@@ -46,21 +47,45 @@ export interface OnlineService {
   close(): Promise<void>
 }
 
+/** A resolved request shape, reused until `expires` and then refreshed in the background. */
+interface CachedPlan {
+  readonly plan: Promise<OnlinePlan>
+  readonly expires: number
+  refreshing?: boolean
+}
+
 export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
   const project = deps.featureStore.project
   const store = openOnlineStore(deps.metadata, project, { cacheEntries: deps.cacheEntries })
   const now = deps.now ?? (() => new Date())
   const planTtlMs = deps.planTtlMs ?? 5000
-  const plans = new Map<string, { plan: Promise<OnlinePlan>; expires: number }>()
+  const plans = new Map<string, CachedPlan>()
   const materializeDeps = { featureStore: deps.featureStore, metadata: deps.metadata, store, gate: deps.gate, log: deps.log }
 
-  const planFor = (shape: Parameters<typeof planOnline>[2]): Promise<OnlinePlan> => {
+  /**
+   * Past its ttl a plan is resolved again in the background while requests keep using it, as
+   * Feast's feature server refreshes its registry: once a request shape is known, no request
+   * waits for the registry (a re-plan is a few registry queries, milliseconds that every
+   * request arriving meanwhile would otherwise wait out).
+   */
+  const refresh = (key: string, shape: OnlineRequestShape, cached: CachedPlan): void => {
+    cached.refreshing = true
+    planOnline(deps.metadata.db, project, shape).then(
+      (plan) => { if (plans.get(key) === cached) plans.set(key, { plan: Promise.resolve(plan), expires: Date.now() + planTtlMs }) },
+      // The registry changed under it: the next request plans afresh and meets the error.
+      () => { if (plans.get(key) === cached) plans.delete(key) },
+    )
+  }
+
+  const planFor = (shape: OnlineRequestShape): Promise<OnlinePlan> => {
     const key = JSON.stringify([shape.features ?? null, shape.featureService ?? null, shape.fullFeatureNames, shape.entityColumns])
     const cached = plans.get(key)
-    const t = Date.now()
-    if (cached && cached.expires > t) return cached.plan
+    if (cached) {
+      if (cached.expires <= Date.now() && !cached.refreshing) refresh(key, shape, cached)
+      return cached.plan
+    }
     const plan = planOnline(deps.metadata.db, project, shape)
-    plans.set(key, { plan, expires: t + planTtlMs })
+    plans.set(key, { plan, expires: Date.now() + planTtlMs })
     plan.catch(() => plans.delete(key)) // errors are not remembered: the registry may change
     return plan
   }
