@@ -1,4 +1,4 @@
-import { Migrator, type Kysely } from 'kysely'
+import { Migrator, sql, type DatabaseIntrospector, type Kysely } from 'kysely'
 import { MIGRATIONS } from '../../migrations/index.js'
 import { AsofError } from '../core/index.js'
 import type { Engine, PostgresEngine } from '../engines/index.js'
@@ -17,14 +17,15 @@ export interface MetadataStore {
 /** Brings the schema up to date (PostgreSQL: under kysely's advisory lock) and returns the store. */
 export async function openMetadataStore(engine: Engine): Promise<MetadataStore> {
   const db = engine.db as Kysely<MetadataSchema>
+  const schema = engine.kind === 'postgres' ? (engine as PostgresEngine).schema : undefined
   const migrator = new Migrator({
-    db,
+    db: schema ? introspectingOnly(db, schema) : db,
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'asof_migration',
     migrationLockTableName: 'asof_migration_lock',
     // kysely looks its own tables up by name across schemas; pin them to the engine's schema so
     // a database holding several asof schemas (tests, tenants) migrates each one on its own.
-    migrationTableSchema: engine.kind === 'postgres' ? (engine as PostgresEngine).schema : undefined,
+    migrationTableSchema: schema,
   })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
@@ -36,4 +37,33 @@ export async function openMetadataStore(engine: Engine): Promise<MetadataStore> 
     engine,
     transaction: (fn) => db.transaction().execute(fn),
   }
+}
+
+/**
+ * `db` for kysely's migrator, whose introspection sees `schema` only. The migrator finds its own
+ * tables by introspecting every schema of the database, calling functions on each schema's name
+ * along the way; a schema that another process drops meanwhile (a test suite's, a tenant's)
+ * fails that scan with "schema … does not exist", though this one is untouched.
+ */
+function introspectingOnly(db: Kysely<MetadataSchema>, schema: string): Kysely<MetadataSchema> {
+  const getTables: DatabaseIntrospector['getTables'] = async () => {
+    const { rows } = await sql<{ name: string; kind: string }>`
+      select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+      join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'm')`.execute(db)
+    return rows.map((r) => ({ name: r.name, schema, isView: r.kind === 'v' || r.kind === 'm', columns: [] }))
+  }
+  const introspection: DatabaseIntrospector = {
+    getSchemas: async () => (await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db)).rows,
+    getTables,
+    getMetadata: async (options) => ({ tables: await getTables(options) }),
+  }
+  // Every other member is the real one, bound to it (kysely keeps its state in private fields).
+  return new Proxy(db, {
+    get: (target, property) => {
+      if (property === 'introspection') return introspection
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
