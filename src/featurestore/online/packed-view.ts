@@ -22,17 +22,20 @@ import { isNewerOrSame, StoredValue } from './online-store.js'
  * into a new arena. The arena holds at most 2 GiB (offsets stay small integers in V8).
  */
 export class PackedView {
-  private arena: Buffer = Buffer.allocUnsafe(INITIAL_BYTES)
-  private f64: Float64Array = new Float64Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 3)
-  private u32: Uint32Array = new Uint32Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 2)
-  private u16: Uint16Array = new Uint16Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 1)
+  // The arena and its views as f64, u32 and u16 (set together by `useArena`).
+  private arena!: Buffer
+  private f64!: Float64Array
+  private u32!: Uint32Array
+  private u16!: Uint16Array
   private used = 0
   private slots = new Int32Array(INITIAL_SLOTS)
   private live = 0
   private dead = 0
 
   /** @param name what the view is called in errors. */
-  constructor(private readonly name: string) {}
+  constructor(private readonly name: string) {
+    this.useArena(Buffer.allocUnsafe(INITIAL_BYTES))
+  }
 
   get size(): number {
     return this.live
@@ -42,10 +45,11 @@ export class PackedView {
     const slot = this.slots[this.slotOf(key, hashKey(key))]!
     if (slot === 0) return undefined
     const r = (slot - 1) * 8
-    const json = r + HEADER + 2 * this.u16[(r >> 1) + KEY_LENGTH]!
-    const end = json + this.u32[(r >> 2) + JSON_LENGTH]!
-    const bounds = align(end, 4)
-    return new StoredValue(this.arena, json, end, this.u32, bounds >> 2, this.u16[(r >> 1) + BOUND_COUNT]!, this.f64[r >> 3]!, this.createdTs(r))
+    const json = jsonStart(this.u16, r)
+    return new StoredValue(
+      this.arena, json, json + this.u32[(r >> 2) + JSON_LENGTH]!, this.u32, boundsStart(this.u16, this.u32, r) >> 2,
+      this.u16[(r >> 1) + BOUND_COUNT]!, this.f64[r >> 3]!, this.createdTs(r),
+    )
   }
 
   /** Stores `json` (the features' JSON array) for `key` unless what is stored is newer (`isNewerOrSame`). */
@@ -54,12 +58,12 @@ export class PackedView {
     const hash = hashKey(key)
     const slot = this.slotOf(key, hash)
     const held = this.slots[slot]!
-    if (held !== 0) {
-      const r = (held - 1) * 8
-      if (!isNewerOrSame({ eventTs, createdTs }, { eventTs: this.f64[r >> 3]!, createdTs: this.createdTs(r) })) return
-      this.dead++
-    } else this.live++
+    const r = (held - 1) * 8
+    if (held !== 0 && !isNewerOrSame({ eventTs, createdTs }, { eventTs: this.f64[r >> 3]!, createdTs: this.createdTs(r) })) return
+    // Counted once the record is written: `append` may refuse it.
     this.slots[slot] = this.append(key, hash, json, eventTs, createdTs) / 8 + 1
+    if (held !== 0) this.dead++
+    else this.live++
     if (this.dead > MIN_DEAD && this.dead > this.live) this.compact()
     if (2 * this.live > this.slots.length) this.rehash(2 * this.slots.length)
   }
@@ -94,19 +98,18 @@ export class PackedView {
     // At most: header, key, JSON, and a bound per JSON byte plus one, with padding.
     this.reserve(HEADER + 2 * key.length + 5 * jsonLength + 16)
     const r = this.used
-    const at = r + HEADER
-    this.arena.write(key, at, 'utf16le')
-    const jsonAt = at + 2 * key.length
+    this.arena.write(key, r + HEADER, 'utf16le')
+    this.u16[(r >> 1) + KEY_LENGTH] = key.length
+    this.u32[(r >> 2) + JSON_LENGTH] = jsonLength
+    const jsonAt = jsonStart(this.u16, r)
     this.arena.write(json, jsonAt, jsonLength, 'utf8')
     const bounds = featureValueBounds(this.arena, jsonAt, jsonAt + jsonLength)
     if (bounds.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `a row of ${this.name} has more than 65,534 features`)
-    const boundsAt = align(jsonAt + jsonLength, 4)
+    const boundsAt = boundsStart(this.u16, this.u32, r)
     this.u32.set(bounds, boundsAt >> 2)
     this.f64[r >> 3] = eventTs
     this.f64[(r >> 3) + 1] = createdTs ?? NaN
     this.u32[(r >> 2) + HASH] = hash
-    this.u32[(r >> 2) + JSON_LENGTH] = jsonLength
-    this.u16[(r >> 1) + KEY_LENGTH] = key.length
     this.u16[(r >> 1) + BOUND_COUNT] = bounds.length
     this.used = align(boundsAt + 4 * bounds.length, 8)
     return r
@@ -156,8 +159,7 @@ export class PackedView {
     for (let i = 0; i < slots.length; i++) {
       if (slots[i] === 0) continue
       const r = (slots[i]! - 1) * 8
-      const json = r + HEADER + 2 * old.u16[(r >> 1) + KEY_LENGTH]!
-      const bounds = align(json + old.u32[(r >> 2) + JSON_LENGTH]!, 4)
+      const bounds = boundsStart(old.u16, old.u32, r)
       const count = old.u16[(r >> 1) + BOUND_COUNT]!
       const end = align(bounds + 4 * count, 8)
       const to = this.used
@@ -181,6 +183,16 @@ const HASH = 4 // u32
 const JSON_LENGTH = 5 // u32
 const KEY_LENGTH = 12 // u16
 const BOUND_COUNT = 13 // u16
+
+/** Where record `r`'s JSON starts: after its header and key. */
+function jsonStart(u16: Uint16Array, r: number): number {
+  return r + HEADER + 2 * u16[(r >> 1) + KEY_LENGTH]!
+}
+
+/** Where record `r`'s bounds start: after its JSON, aligned for the Uint32Array they are read through. */
+function boundsStart(u16: Uint16Array, u32: Uint32Array, r: number): number {
+  return align(jsonStart(u16, r) + u32[(r >> 2) + JSON_LENGTH]!, 4)
+}
 
 /** `n` rounded up to a multiple of `to` (arithmetic, not bitwise: offsets may pass 2^31 on the way). */
 function align(n: number, to: number): number {
