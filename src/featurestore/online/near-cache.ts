@@ -128,7 +128,7 @@ export class NearCache {
       const key = keys[i]
       const value = found[i]
       if (key === null || key === undefined) continue
-      if (value) cached.values.putIfNewer(key, value.buffer.toString('utf8', value.start, value.end), value.eventTs, value.createdTs)
+      if (value) cached.values.putIfNewer(key, value.buffer.subarray(value.start, value.end), value.eventTs, value.createdTs)
       else cached.absent.add(key)
     }
     this.size += entrySize(cached) - before

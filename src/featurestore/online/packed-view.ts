@@ -52,8 +52,11 @@ export class PackedView {
     )
   }
 
-  /** Stores `json` (the features' JSON array) for `key` unless what is stored is newer (`isNewerOrSame`). */
-  putIfNewer(key: string, json: string, eventTs: number, createdTs: number | null): void {
+  /**
+   * Stores `json` (the features' JSON array, as text or as its UTF-8 bytes) for `key` unless what
+   * is stored is newer (`isNewerOrSame`).
+   */
+  putIfNewer(key: string, json: string | Uint8Array, eventTs: number, createdTs: number | null): void {
     if (key.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `an entity key of ${this.name} is longer than 65,535 characters`)
     const hash = hashKey(key)
     const slot = this.slotOf(key, hash)
@@ -93,8 +96,8 @@ export class PackedView {
   }
 
   /** Writes a record at the end of the arena; returns its offset. */
-  private append(key: string, hash: number, json: string, eventTs: number, createdTs: number | null): number {
-    const jsonLength = Buffer.byteLength(json)
+  private append(key: string, hash: number, json: string | Uint8Array, eventTs: number, createdTs: number | null): number {
+    const jsonLength = typeof json === 'string' ? Buffer.byteLength(json) : json.length
     // At most: header, key, JSON, and a bound per JSON byte plus one, with padding.
     this.reserve(HEADER + 2 * key.length + 5 * jsonLength + 16)
     const r = this.used
@@ -102,7 +105,8 @@ export class PackedView {
     this.u16[(r >> 1) + KEY_LENGTH] = key.length
     this.u32[(r >> 2) + JSON_LENGTH] = jsonLength
     const jsonAt = jsonStart(this.u16, r)
-    this.arena.write(json, jsonAt, jsonLength, 'utf8')
+    if (typeof json === 'string') this.arena.write(json, jsonAt, jsonLength, 'utf8')
+    else this.arena.set(json, jsonAt)
     const bounds = featureValueBounds(this.arena, jsonAt, jsonAt + jsonLength)
     if (bounds.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `a row of ${this.name} has more than 65,534 features`)
     const boundsAt = boundsStart(this.u16, this.u32, r)
