@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Value } from '../../src/engines/index.js'
 import { encodeFeatureValues, featureValueBounds } from '../../src/featurestore/online/keys.js'
-import { onlineResponse, onlineResponseJson, type FieldStatus, type OnlineAnswer, type OnlinePlan } from '../../src/featurestore/online/online-features.js'
+import { getOnlineFeaturesRequestSchema, onlineResponse, onlineResponseJson, parseOnlineRequest, type FieldStatus, type OnlineAnswer, type OnlinePlan } from '../../src/featurestore/online/online-features.js'
 import { StoredValue } from '../../src/featurestore/online/online-store.js'
 
 const status = fc.constantFrom<FieldStatus>('PRESENT', 'NOT_FOUND', 'OUTSIDE_MAX_AGE')
@@ -69,5 +69,43 @@ describe('online response rendering', () => {
     const plan: OnlinePlan = { entityColumns: ['id'], views: [], features: [], featureNames: ['id'] }
     const json = onlineResponseJson({ plan, entities: { id: [1n, 2n ** 64n] }, rowCount: 2, views: [] })
     assert.deepEqual(JSON.parse(json.toString()).results[0].values, [1, '18446744073709551616'])
+  })
+})
+
+describe('online request parsing', () => {
+  const name = fc.constantFrom('driver_id', 'trip_id', 'v:f', '', 'constructor')
+  const entities = fc.integer({ min: 0, max: 3 }).chain((rows) => fc.dictionary(name, fc.array(fc.oneof(fc.integer(), fc.string(), fc.constant(null)), { minLength: rows, maxLength: rows }), { maxKeys: 3, noNullPrototype: true }))
+  const wellFormed = fc.record({
+    selection: fc.oneof(fc.record({ features: fc.array(name, { minLength: 1, maxLength: 3 }) }), fc.record({ feature_service: name })),
+    entities,
+    full_feature_names: fc.option(fc.boolean(), { nil: undefined }),
+  }).map(({ selection, ...rest }) => ({ ...selection, ...rest }))
+  /** Every field also given a wrong type, length or presence. */
+  const malformed = fc.record({
+    features: fc.oneof(fc.array(name, { maxLength: 3 }), fc.constant(undefined), fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 2 }), fc.string()),
+    feature_service: fc.oneof(fc.constant(undefined), name, fc.integer()),
+    entities: fc.oneof(entities, fc.dictionary(name, fc.array(fc.integer()), { maxKeys: 3 }), fc.array(fc.array(fc.integer())), fc.constant(null), fc.dictionary(name, fc.integer(), { maxKeys: 2 })),
+    full_feature_names: fc.oneof(fc.constant(undefined), fc.boolean(), fc.constant('yes')),
+    extra: fc.oneof(fc.constant(undefined), fc.integer()),
+  }, { requiredKeys: [] })
+  const withoutUndefined = (o: object) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+
+  it('accepts exactly what the schema accepts, with the same result, and takes well-formed requests as they are', () => {
+    let asTheyAre = 0
+    fc.assert(fc.property(fc.oneof(wellFormed, malformed, fc.jsonValue()), (raw) => {
+      const byZod = getOnlineFeaturesRequestSchema.safeParse(raw)
+      let parsed: { entities: unknown }
+      try {
+        parsed = parseOnlineRequest(raw)
+      } catch (e) {
+        assert.equal(byZod.success, false, `refused what the schema accepts: ${JSON.stringify(raw)} (${String(e)})`)
+        return
+      }
+      assert.ok(byZod.success, `accepted what the schema refuses: ${JSON.stringify(raw)}`)
+      assert.deepEqual(withoutUndefined(parsed), withoutUndefined(byZod.data))
+      // zod copies what it parses; the structural check hands the request's own objects on.
+      if (parsed.entities === (raw as { entities: unknown }).entities) asTheyAre++
+    }), { numRuns: 3000 })
+    assert.ok(asTheyAre > 500, `only ${asTheyAre} of 3000 requests skipped the schema`)
   })
 })

@@ -2,7 +2,7 @@ import { dateToMicros, parseOrThrow, type Logger } from '../../core/index.js'
 import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../../metadata/index.js'
 import type { FeatureStore } from '../feature-store.js'
 import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
-import { answerOnline, getOnlineFeaturesRequestSchema, onlineResponse, onlineResponseJson, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
+import { answerOnline, onlineResponse, onlineResponseJson, parseOnlineRequest, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
 import { planOnline, type OnlineRequestShape } from './online-plan.js'
 import type { CacheStats } from './online-store.js'
 import { openOnlineStore } from './open-online-store.js'
@@ -91,7 +91,7 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
   }
 
   const answer = async (raw: GetOnlineFeaturesRequest): Promise<OnlineAnswer> => {
-    const request = parseOrThrow(getOnlineFeaturesRequestSchema, raw, 'request')
+    const request = parseOnlineRequest(raw)
     const plan = await planFor({
       ...(request.features ? { features: request.features } : {}),
       ...(request.feature_service !== undefined ? { featureService: request.feature_service } : {}),
