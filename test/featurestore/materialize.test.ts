@@ -157,6 +157,20 @@ for (const target of ENGINES) {
       assert.deepEqual(unchanged.results[1]!.values, [0.7])
     })
 
+    it('tells apart request shapes that differ only inside their feature lists', async () => {
+      const service = fx.service({ now: NOW })
+      const entities = { driver_id: [1001], origin: [1], dest: [2] }
+      const names = async (middle: string, columns: Record<string, number[]> = entities) => (await service.getOnlineFeatures({
+        features: ['driver_hourly_stats:conv_rate', middle, 'latest_driver_stat:conv_rate'], full_feature_names: true, entities: columns,
+      })).metadata.feature_names
+      // Same length, first and last feature: one cache bucket, several plans.
+      const trips = ['driver_id', 'origin', 'dest', 'driver_hourly_stats__conv_rate', 'driver_hourly_stats__avg_daily_trips', 'latest_driver_stat__conv_rate']
+      assert.deepEqual(await names('driver_hourly_stats:avg_daily_trips'), trips)
+      assert.deepEqual(await names('routes:label'), ['driver_id', 'origin', 'dest', 'driver_hourly_stats__conv_rate', 'routes__label', 'latest_driver_stat__conv_rate'])
+      assert.deepEqual(await names('driver_hourly_stats:avg_daily_trips', { ...entities, extra: [1] }), [...trips.slice(0, 3), 'extra', ...trips.slice(3)])
+      assert.deepEqual(await names('driver_hourly_stats:avg_daily_trips'), trips)
+    })
+
     it('keeps answering a known request shape while its expired plan is refreshed in the background', async () => {
       fx.writeRepo(true)
       await fx.featureStore.apply()
