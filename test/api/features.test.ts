@@ -71,6 +71,23 @@ for (const engine of ENGINES) {
       assert.match(metrics.text, engine.kind === 'duckdb' ? /asof_online_cache_hits_total [1-9]/ : /asof_online_cache_hits_total \d+/)
     })
 
+    it('gives each of many concurrent online requests its own answer', async () => {
+      const conv: Record<number, number | null> = { 1001: 0.75, 1002: 0.25, 1003: null }
+      const trips: Record<number, number | null> = { 1001: 12, 1002: 30, 1003: null }
+      const asks = Array.from({ length: 400 }, (_, i) => {
+        const ids = [1001, 1002, 1003, 1002, 1001].slice(i % 3, i % 3 + 1 + (i % 4))
+        const features = i % 2 ? ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:avg_daily_trips'] : ['driver_hourly_stats:avg_daily_trips']
+        return { ids, features }
+      })
+      const answers = await Promise.all(asks.map(({ ids, features }) => call(svc.url, 'POST', '/get-online-features', { body: { features, entities: { driver_id: ids } }, headers: read })))
+      answers.forEach((r, i) => {
+        const { ids, features } = asks[i]!
+        assert.equal(r.status, 200, r.text)
+        const expected = [ids, ...features.map((f) => ids.map((id) => (f.endsWith('conv_rate') ? conv : trips)[id]))]
+        assert.deepEqual(r.json.results.map((c: { values: unknown[] }) => c.values), expected, `request ${i}`)
+      })
+    })
+
     it('answers bad online requests with 400/404/422 problems and never 500', async () => {
       const noEntities = await call(svc.url, 'POST', '/get-online-features', { body: { features: ['driver_hourly_stats:conv_rate'] }, headers: read })
       assert.equal(noEntities.status, 400)

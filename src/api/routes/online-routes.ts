@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Errors } from '../../core/index.js'
+import { BufferPool, Errors } from '../../core/index.js'
 import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type PushRequest } from '../../featurestore/index.js'
 import type { RouteModule } from '../context.js'
 import { atField } from '../errors.js'
@@ -38,6 +38,9 @@ function entityRowCount(body: unknown): number {
  */
 export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
   const maxRows = asof.config.api.maxEntityRows
+  // Answers are written into pooled buffers, each given back once its response has been sent.
+  const answers = new BufferPool()
+  const take = (size: number) => answers.take(size)
 
   app.post('/get-online-features', {
     schema: {
@@ -50,7 +53,10 @@ export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
   }, async (request, reply) => {
     const rows = entityRowCount(request.body)
     if (rows > maxRows) throw atField(Errors.tooManyRows('body.entities', rows, maxRows), 'body.entities')
-    const json = await asof.online.getOnlineFeaturesJson(request.body as GetOnlineFeaturesRequest)
+    const json = await asof.online.getOnlineFeaturesJson(request.body as GetOnlineFeaturesRequest, take)
+    // `finish`: the socket has handed the last bytes to the kernel. An aborted response never
+    // finishes, and its buffer is left to the garbage collector.
+    reply.raw.once('finish', () => answers.give(json))
     metrics.onlineRequests.inc()
     metrics.onlineLookups.inc(rows)
     reply.type('application/json; charset=utf-8')

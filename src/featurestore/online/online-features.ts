@@ -155,9 +155,10 @@ export function onlineResponse(answer: OnlineAnswer): OnlineFeaturesResponse {
  * Feature values are copied byte for byte from the JSON the store holds (`StoredValue`:
  * no parsing, no number printing, no string per value). A view's statuses and timestamps (85 %
  * of a 100-entity answer: Feast's format repeats them for every feature) are written once and
- * copied within the answer for each further feature of the view.
+ * copied within the answer for each further feature of the view. The answer is written into
+ * `allocate(size)` for an upper bound of its size (the HTTP route's buffers are pooled).
  */
-export function onlineResponseJson(answer: OnlineAnswer): Buffer {
+export function onlineResponseJson(answer: OnlineAnswer, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const { plan, entities, rowCount } = answer
   const start = head(plan)
   const keyColumns: Buffer[] = []
@@ -178,7 +179,7 @@ export function onlineResponseJson(answer: OnlineAnswer): Buffer {
     size += 1 + COLUMN_START.length + v.valueBytes + 1 + v.tailBytes
   }
 
-  const w = new ByteWriter(Buffer.allocUnsafe(size))
+  const w = new ByteWriter(allocate(size))
   w.put(start)
   for (let c = 0; c < keyColumns.length; c++) {
     if (c) w.byte(COMMA)

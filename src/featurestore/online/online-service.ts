@@ -34,8 +34,11 @@ export interface OnlineService {
   materializeIncremental(end: string, views?: readonly string[]): Promise<MaterializationReport>
   /** Validates the request and answers in Feast's response shape. */
   getOnlineFeatures(request: GetOnlineFeaturesRequest): Promise<OnlineFeaturesResponse>
-  /** The same answer as its JSON text in UTF-8, written without building the response object (the HTTP hot path). */
-  getOnlineFeaturesJson(request: GetOnlineFeaturesRequest): Promise<Buffer>
+  /**
+   * The same answer as its JSON text in UTF-8, written without building the response object
+   * (the HTTP hot path), into `allocate(size)` (`onlineResponseJson`).
+   */
+  getOnlineFeaturesJson(request: GetOnlineFeaturesRequest, allocate?: (size: number) => Buffer): Promise<Buffer>
   push(request: PushRequest): Promise<PushResult>
   /** Materialization runs, newest first. */
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
@@ -160,7 +163,7 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     materialize: (start, end, views) => materialize(materializeDeps, { start, end }, views),
     materializeIncremental: (end, views) => materializeIncremental(materializeDeps, end, views),
     getOnlineFeatures: async (raw) => onlineResponse(await answer(raw)),
-    getOnlineFeaturesJson: async (raw) => onlineResponseJson(await answer(raw)),
+    getOnlineFeaturesJson: async (raw, allocate) => onlineResponseJson(await answer(raw), allocate),
     push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
     invalidatePlans: () => plans.clear(),
