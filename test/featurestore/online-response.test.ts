@@ -23,19 +23,24 @@ const answer: fc.Arbitrary<OnlineAnswer> = fc.integer({ min: 0, max: 6 }).chain(
     stored: fc.array(fc.option(fc.record({ values: fc.array(value, { minLength: width - 1, maxLength: width }), ts: micros }), { nil: undefined }), { minLength: rows, maxLength: rows }),
     statuses: fc.array(status, { minLength: rows, maxLength: rows }),
   }))
-  return fc.record({ keys: fc.array(fc.integer(), { minLength: rows, maxLength: rows }), views: fc.array(view, { minLength: 1, maxLength: 4 }), shuffle: fc.boolean() })
-}).map(({ keys, views, shuffle }) => {
-  let features = views.flatMap((v, i) => Array.from({ length: v.width }, (_, f) => ({ name: `v${i}__f${f}`, view: i, valueIndex: f })))
+  return fc.record({
+    keys: fc.array(fc.integer(), { minLength: rows, maxLength: rows }), views: fc.array(view, { minLength: 1, maxLength: 4 }), shuffle: fc.boolean(),
+    // Edge shapes: no key column (views without entities, no rows), no features.
+    keyless: fc.boolean().map((b) => b && rows === 0), featureless: fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < 0.1),
+  })
+}).map(({ keys, views, shuffle, keyless, featureless }) => {
+  let features = featureless ? [] : views.flatMap((v, i) => Array.from({ length: v.width }, (_, f) => ({ name: `v${i}__f${f}`, view: i, valueIndex: f })))
   if (shuffle) features = [...features].reverse() // request order need not follow the views
+  const entityColumns = keyless ? [] : ['driver_id']
   const plan: OnlinePlan = {
-    entityColumns: ['driver_id'],
+    entityColumns,
     views: views.map((_, i) => ({ ref: { view: `v${i}`, version: 1 }, entityColumns: ['driver_id'], ttlMicros: 0 })),
     features,
-    featureNames: ['driver_id', ...features.map((f) => f.name)],
+    featureNames: [...entityColumns, ...features.map((f) => f.name)],
   }
   return {
     plan,
-    entities: { driver_id: keys },
+    entities: keyless ? {} : { driver_id: keys },
     rowCount: keys.length,
     views: views.map((v) => ({
       stored: v.stored.map((s) => (s ? StoredValue.fromJson(encodeFeatureValues(s.values), s.ts, null) : undefined)),
@@ -51,7 +56,7 @@ describe('online response rendering', () => {
 
   it('shares each view\'s statuses and timestamps among its features in the response object', () => {
     const a = fc.sample(answer.filter((x) => x.plan.features.length > 1 && x.plan.views.length === 1), 1)[0]!
-    const [, first, second] = onlineResponse(a).results
+    const [first, second] = onlineResponse(a).results.slice(a.plan.entityColumns.length)
     assert.equal(first!.statuses, second!.statuses)
     assert.equal(first!.event_timestamps, second!.event_timestamps)
   })

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { parseOrThrow, stringifyJson } from '../../core/index.js'
 import type { Value } from '../../engines/index.js'
-import { CLOSE_BRACKET, COMMA, encodeEntityKey } from './keys.js'
+import { COMMA, encodeEntityKey } from './keys.js'
 import type { OnlineStore, OnlineViewRef, StoredValue } from './online-store.js'
 
 /** The body of Feast's `POST /get-online-features` (wire field names kept). */
@@ -161,46 +161,38 @@ export function onlineResponse(answer: OnlineAnswer): OnlineFeaturesResponse {
 export function onlineResponseJson(answer: OnlineAnswer, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const { plan, entities, rowCount } = answer
   const start = head(plan)
-  const keyColumns: Buffer[] = []
-  // An upper bound of the size: a feature's value is at most its stored row, a missing one
-  // `null`; a column adds a comma before it and a bracket after.
-  let size = start.length + CLOSE.length
-  for (const c of plan.entityColumns) {
-    const values = Buffer.from(stringifyJson(entities[c]!))
-    keyColumns.push(values)
-    size += 1 + VALUES_KEY.length + values.length + tailSize(rowCount, STATUS_JSON.PRESENT.length * rowCount, KEY_TIMESTAMP_JSON.length * rowCount)
-  }
+  const keyColumns = plan.entityColumns.map((c) => Buffer.from(stringifyJson(entities[c]!)))
   // Join keys are PRESENT at the epoch (Feast's convention).
   const keyStatuses = new Array<FieldStatus>(rowCount).fill('PRESENT')
   const keyTimestamps = new Array<Uint8Array>(rowCount).fill(KEY_TIMESTAMP_JSON)
   const views = answer.views.map((v) => renderedView(v, rowCount))
-  for (const f of plan.features) {
-    const v = views[f.view]!
-    size += 1 + COLUMN_START.length + v.valueBytes + 1 + v.tailBytes
-  }
+  // An upper bound of the size: a feature's value is at most its stored row, a missing one `null`.
+  let size = start.length + COLUMN_START.length + CLOSE.length
+  for (const values of keyColumns) size += values.length + tailSize(rowCount, STATUS_JSON.PRESENT.length * rowCount, KEY_TIMESTAMP_JSON.length * rowCount)
+  for (const f of plan.features) size += views[f.view]!.valueBytes + views[f.view]!.tailBytes
 
+  // Each column ends with its statuses and timestamps and the start of the next column, the
+  // last one's cut off at the end: a view's features then differ only in their values, and
+  // everything between two columns' values is one piece, written once per view and copied.
   const w = new ByteWriter(allocate(size))
   w.put(start)
-  for (let c = 0; c < keyColumns.length; c++) {
-    if (c) w.byte(COMMA)
-    w.put(VALUES_KEY)
-    w.put(keyColumns[c]!)
+  w.put(COLUMN_START)
+  for (const values of keyColumns) {
+    w.range(values, 1, values.length - 1) // without the array's brackets
     w.tail(keyStatuses, keyTimestamps)
   }
   const features = plan.features
   for (let n = 0; n < features.length; n++) {
     const { view, valueIndex: k } = features[n]!
-    if (n || keyColumns.length) w.byte(COMMA)
-    w.put(COLUMN_START)
     const v = views[view]!
     w.featureValues(v, k)
-    w.byte(CLOSE_BRACKET)
     if (v.tailFrom < 0) {
       v.tailFrom = w.at
       w.tail(v.statuses, v.timestamps)
       v.tailTo = w.at
     } else w.copy(v.tailFrom, v.tailTo)
   }
+  w.at -= keyColumns.length + features.length > 0 ? NEXT_COLUMN_OPENING : COLUMN_START.length
   w.put(CLOSE)
   return w.out.subarray(0, w.at)
 }
@@ -252,21 +244,27 @@ function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCo
   return { buffers, bounds, firsts, counts, statuses, timestamps, valueBytes, tailBytes: tailSize(rowCount, statusBytes, timestampBytes), tailFrom: -1, tailTo: -1 }
 }
 
-const VALUES_KEY = Buffer.from('{"values":')
 const COLUMN_START = Buffer.from('{"values":[')
-const STATUSES_START = Buffer.from(',"statuses":[')
+const STATUSES_START = Buffer.from('],"statuses":[')
 const TIMESTAMPS_START = Buffer.from('],"event_timestamps":[')
+/** Closes a column's timestamps and the column, and opens the next column. */
+const NEXT_COLUMN = Buffer.from(']},{"values":[')
+/** The part of NEXT_COLUMN that opens the next column (cut after the last one). */
+const NEXT_COLUMN_OPENING = Buffer.byteLength(',{"values":[')
 const NULL = Buffer.from('null')
-/** Closes a list and the object holding it: a result column, and the whole answer. */
+/** Closes the results list and the answer. */
 const CLOSE = Buffer.from(']}')
 const STATUS_JSON: Record<FieldStatus, Uint8Array> = {
   PRESENT: Buffer.from('"PRESENT"'), NOT_FOUND: Buffer.from('"NOT_FOUND"'), OUTSIDE_MAX_AGE: Buffer.from('"OUTSIDE_MAX_AGE"'),
 }
 const KEY_TIMESTAMP_JSON = Buffer.from(JSON.stringify(KEY_TIMESTAMP))
 
-/** The bytes of a column's statuses and timestamps, `rows` entries each, whose texts take the bytes given. */
+/**
+ * The bytes of a column's end (`ByteWriter.tail`) with `rows` statuses and timestamps whose
+ * texts take the bytes given.
+ */
 function tailSize(rows: number, statusBytes: number, timestampBytes: number): number {
-  return STATUSES_START.length + statusBytes + TIMESTAMPS_START.length + timestampBytes + 2 * rows + CLOSE.length
+  return STATUSES_START.length + statusBytes + TIMESTAMPS_START.length + timestampBytes + 2 * rows + NEXT_COLUMN.length
 }
 
 /**
@@ -319,7 +317,7 @@ class ByteWriter {
     } else this.range(this.out, from, to)
   }
 
-  /** A column's statuses and timestamps, and the end of the column. */
+  /** The end of a column after its values: its statuses and timestamps, then the next column's start. */
   tail(statuses: readonly FieldStatus[], timestamps: readonly Uint8Array[]): void {
     this.put(STATUSES_START)
     for (let i = 0; i < statuses.length; i++) {
@@ -331,7 +329,7 @@ class ByteWriter {
       if (i) this.byte(COMMA)
       this.put(timestamps[i]!)
     }
-    this.put(CLOSE)
+    this.put(NEXT_COLUMN)
   }
 }
 
