@@ -268,10 +268,13 @@ function tailSize(rows: number, statusBytes: number, timestampBytes: number): nu
 }
 
 /**
- * Below this many bytes a JavaScript loop copies faster than a native call (`set`,
- * `copyWithin`) is entered: most pieces of an answer are a value or a status, a few bytes long.
+ * Below this many bytes a JavaScript loop (1.4 ns a byte) copies part of a buffer faster than
+ * a native call (`subarray` and `set`, 60 ns; `copyWithin`) is entered: most values are a few
+ * bytes long.
  */
 const SHORT = 64
+/** A whole buffer needs no `subarray`: `set` (16 ns) is faster from about a dozen bytes on (a timestamp). */
+const SHORT_WHOLE = 12
 
 /** Appends bytes to a Buffer sized beforehand. */
 class ByteWriter {
@@ -283,7 +286,10 @@ class ByteWriter {
   }
 
   put(bytes: Uint8Array): void {
-    this.range(bytes, 0, bytes.length)
+    if (bytes.length > SHORT_WHOLE) {
+      this.out.set(bytes, this.at)
+      this.at += bytes.length
+    } else this.range(bytes, 0, bytes.length)
   }
 
   /** `bytes[from, to)`. */
