@@ -40,7 +40,7 @@ const answer: fc.Arbitrary<OnlineAnswer> = fc.integer({ min: 0, max: 6 }).chain(
   }
   return {
     plan,
-    entities: keyless ? {} : { driver_id: keys },
+    entities: (keyless ? {} : { driver_id: keys }) as Record<string, Value[]>,
     rowCount: keys.length,
     views: views.map((v) => ({
       stored: v.stored.map((s) => (s ? StoredValue.fromJson(encodeFeatureValues(s.values), s.ts, null) : undefined)),
