@@ -45,6 +45,10 @@ describe('packed view (the embedded online cache of one view version)', () => {
         assert.equal(stored.createdTs, held.createdTs)
       }
       assert.equal(view.get(encodeEntityKey(['not stored'])!), undefined)
+      // Many at once: the same records, keys in colliding slots among them.
+      const asked = [...reference.keys(), encodeEntityKey(['not stored'])!, null]
+      const record = (s: ReturnType<PackedView['get']>) => s && [s.start, s.end, s.eventTs]
+      assert.deepEqual(view.getMany(asked).map(record), asked.map((k) => (k === null ? undefined : record(view.get(k)))))
     }), { numRuns: 20 })
   })
 

@@ -34,7 +34,7 @@ export class DuckDbOnlineStore implements OnlineStore {
       })
       const entries = got instanceof PackedView ? got : await got
       this.hits += keys.length
-      out.push(keys.map((k) => (k === null ? undefined : entries.get(k))))
+      out.push(entries.getMany(keys))
     }
     return out
   }

@@ -83,17 +83,14 @@ export class NearCache {
     if (!this.listening) return undefined
     return lookups.map(({ keys }, i) => {
       const cached = this.views.get(views[i]!)
-      const found = new Array<StoredValue | undefined>(keys.length).fill(undefined)
+      const found = cached ? cached.values.getMany(keys) : new Array<StoredValue | undefined>(keys.length).fill(undefined)
       const missing: number[] = []
       let hits = 0
       for (let k = 0; k < keys.length; k++) {
         const key = keys[k]!
         if (key === null) continue
-        const value = cached?.values.get(key)
-        if (value !== undefined || cached?.absent.has(key)) {
-          found[k] = value
-          hits++
-        } else missing.push(k)
+        if (found[k] !== undefined || cached?.absent.has(key)) hits++
+        else missing.push(k)
       }
       return { found, missing, hits, generation: cached?.generation }
     })

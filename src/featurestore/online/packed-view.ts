@@ -43,8 +43,40 @@ export class PackedView {
 
   get(key: string): StoredValue | undefined {
     const slot = this.slots[this.slotOf(key, hashKey(key))]!
-    if (slot === 0) return undefined
-    const r = (slot - 1) * 8
+    return slot === 0 ? undefined : this.valueAt((slot - 1) * 8)
+  }
+
+  /**
+   * `get` of each key (null: none). Over a large view nearly every slot and record read is a
+   * cache miss, and one `get` after another waits for each in turn. Here every key's first slot
+   * is read in one pass and every record it names in a second: the reads of a pass do not
+   * depend on each other, so the processor has several misses in flight at once. A key not in
+   * its first slot (a collision) takes `get`'s probe.
+   */
+  getMany(keys: readonly (string | null)[]): (StoredValue | undefined)[] {
+    const slots = this.slots
+    const mask = slots.length - 1
+    const hashes = new Int32Array(keys.length)
+    const firstSlots = new Int32Array(keys.length)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      if (key === null || key === undefined) continue
+      const hash = hashKey(key)
+      hashes[i] = hash
+      firstSlots[i] = slots[hash & mask]!
+    }
+    const values = new Array<StoredValue | undefined>(keys.length).fill(undefined)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const slot = firstSlots[i]!
+      if (key === null || key === undefined || slot === 0) continue
+      const r = (slot - 1) * 8
+      values[i] = this.holdsKey(r, key, hashes[i]! >>> 0) ? this.valueAt(r) : this.get(key)
+    }
+    return values
+  }
+
+  private valueAt(r: number): StoredValue {
     const json = jsonStart(this.u16, r)
     return new StoredValue(
       this.arena, json, json + this.u32[(r >> 2) + JSON_LENGTH]!, this.u32, boundsStart(this.u16, this.u32, r) >> 2,
