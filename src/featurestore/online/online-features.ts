@@ -43,13 +43,13 @@ function wellFormedRequest(raw: unknown): ParsedOnlineRequest | undefined {
     if (!Array.isArray(values) || (rows >= 0 && values.length !== rows)) return undefined
     rows = values.length
   }
-  const request = { entities: entities as Record<string, unknown[]>, full_feature_names: full }
+  const request = { features: undefined as string[] | undefined, feature_service: undefined as string | undefined, entities: entities as Record<string, unknown[]>, full_feature_names: full }
   if (service === undefined && Array.isArray(features) && features.length > 0) {
     for (const f of features) if (typeof f !== 'string') return undefined
-    return { ...request, features: features as string[] }
-  }
-  if (features === undefined && typeof service === 'string' && service.length > 0) return { ...request, feature_service: service }
-  return undefined
+    request.features = features as string[]
+  } else if (features === undefined && typeof service === 'string' && service.length > 0) request.feature_service = service
+  else return undefined
+  return request
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
