@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
-import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats } from './online-store.js'
+import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats, viewKey } from './online-store.js'
 import { encodeRecords, readView, upsertOnlineRows, type RowsSource } from './online-table.js'
 import { PackedView } from './packed-view.js'
 
@@ -58,6 +58,3 @@ const rowsFromJson: RowsSource = (rows) => sql`(
 )`
 const ROW_TYPE = '[{"entity_key":"VARCHAR","feature_values":"VARCHAR","event_ts_us":"BIGINT","created_ts_us":"BIGINT"}]'
 
-function viewKey(ref: OnlineViewRef): string {
-  return `${ref.view}@${ref.version}`
-}

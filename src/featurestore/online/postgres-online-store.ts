@@ -3,7 +3,7 @@ import { DEFAULT_ONLINE_CACHE_ENTRIES } from '../../core/index.js'
 import type { MetadataSchema, MetadataStore } from '../../metadata/index.js'
 import type { PostgresEngine, Subscription } from '../../engines/index.js'
 import { NearCache } from './near-cache.js'
-import { latestPerKey, StoredValue, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type WriteStats } from './online-store.js'
+import { latestPerKey, StoredValue, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type WriteStats, viewKey } from './online-store.js'
 import { encodeRecords, upsertOnlineRows, type RowsSource } from './online-table.js'
 import type { OnlineStoreOptions } from './open-online-store.js'
 
@@ -200,9 +200,6 @@ async function bumpGeneration(tx: Kysely<MetadataSchema>, project: string, ref: 
   return Number(rows[0]!.generation)
 }
 
-function viewKey(ref: OnlineViewRef): string {
-  return `${ref.view}@${ref.version}`
-}
 
 /**
  * The read of a request, as a named statement (parsed and planned once per connection). Keys
