@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { Errors, newId, sha256 } from '../core/index.js'
 import { KEY_SCOPES, keysRepo, type KeyScope, type MetadataStore } from '../metadata/index.js'
+import { routeHooks } from './route-hooks.js'
 
 /** What a route needs: a scope, or `public` (only /health). */
 export type RouteAccess = KeyScope | 'public'
@@ -120,9 +121,12 @@ function presentedSecret(request: FastifyRequest): string | undefined {
 }
 
 /**
- * The authentication hook: with any key active, every route but the public ones needs a key
- * whose scope covers the route's; with none, requests pass only when `allowOpen` (embedded mode
- * on a loopback address) and are otherwise refused with a hint to create a key.
+ * Authentication: with any key active, every route but the public ones needs a key whose scope
+ * covers the route's; with none, requests pass only when `allowOpen` (embedded mode on a
+ * loopback address) and are otherwise refused with a hint to create a key. Each route gets the
+ * check for its own scope when it is added (reading the scope per request through
+ * `request.routeOptions`, which fastify builds anew on each read, cost every request); URLs no
+ * route matches need a read key.
  */
 export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
   /** The refusal of a request whose key is not cached, if it is refused. */
@@ -138,15 +142,19 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: bool
     if (secret === undefined) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
     throw Errors.unauthorized('the API key is not valid (unknown or revoked)')
   }
-  // A callback hook, so that a key found in the cache passes without a promise or a microtask.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const need = request.routeOptions.config.access ?? 'read'
-    if (need === 'public') return done()
+  /** A callback hook, so that a key found in the cache passes without a promise or a microtask. */
+  const requireScope = (need: KeyScope): onRequestHookHandler => (request, _reply, done) => {
     const secret = presentedSecret(request)
     const known = secret === undefined ? undefined : keys.cached(secret)
     if (known) return done(refusal(known, need))
     check(need, secret).then(done, done)
+  }
+  app.addHook('onRoute', (route) => {
+    const need = route.config?.access ?? 'read'
+    if (need !== 'public') route.onRequest = [...routeHooks(route.onRequest), requireScope(need)]
   })
+  const unmatched = requireScope('read')
+  app.addHook('onRequest', (request, reply, done) => (request.is404 ? unmatched.call(app, request, reply, done) : done()))
 }
 
 function refusal(key: ApiKeyInfo, need: KeyScope): Error | undefined {

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
+import { routeHooks } from './route-hooks.js'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CacheStats } from '../featurestore/index.js'
 
@@ -63,14 +64,19 @@ export class ApiMetrics {
   }
 }
 
-/** Times every request by its route pattern; unmatched URLs share one label so they cannot explode cardinality. */
+/**
+ * Times every request by its route pattern; URLs no route matches share one label, so they
+ * cannot explode cardinality. Each route gets its timing hook when it is added, with its pattern
+ * (`request.routeOptions`, which fastify builds anew on each read, cost every request).
+ */
 export function installRequestTiming(app: FastifyInstance, metrics: ApiMetrics): void {
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    metrics.requestDuration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    )
+  const timing = (route: string): onResponseHookHandler => (request, reply, done) => {
+    metrics.requestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
     done()
+  }
+  app.addHook('onRoute', (route) => {
+    route.onResponse = [...routeHooks(route.onResponse), timing(route.url)]
   })
+  const unmatched = timing('unmatched')
+  app.addHook('onResponse', (request, reply, done) => (request.is404 ? unmatched.call(app, request, reply, done) : done()))
 }

@@ -92,9 +92,15 @@ for (const engine of ENGINES) {
     it('exposes Prometheus metrics with per-route latency histograms', async () => {
       const admin = (await new ApiKeys(svc.asof.metadata).create('admin')).secret
       await call(svc.url, 'GET', '/health')
+      await call(svc.url, 'GET', '/api/v1/feature-views/nope', { headers: bearer(admin) })
+      await call(svc.url, 'GET', '/no/such/route', { headers: bearer(admin) })
       const m = await call(svc.url, 'GET', '/metrics', { headers: bearer(admin) })
       assert.match(m.headers.get('content-type') ?? '', /^text\/plain/)
       assert.match(m.text, /asof_http_request_duration_seconds_bucket\{le="0\.001",method="GET",route="\/health",status_code="200"\} \d+/)
+      // By route pattern, never by raw URL.
+      assert.match(m.text, /asof_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/feature-views\/:name",status_code="4\d\d"\} 1/)
+      assert.match(m.text, /asof_http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/)
+      assert.doesNotMatch(m.text, /nope|no\/such/)
       assert.match(m.text, /# TYPE asof_online_lookups_total counter/)
       assert.match(m.text, /# TYPE asof_validations_total counter/)
     })
