@@ -13,14 +13,16 @@
  *   connection sends back to back until its share of the second is spent, then idles, so its
  *   "1,000 req/s" was bursts from 8 closed-loop connections.)
  * - as fast as the server answers: autocannon, closed loop, 32 connections (max req/s).
- * The baseline, in the same run: a bare fastify route that parses the same body and returns a
- * prebuilt response of the same size, under the same fixed-rate generator (its p99 is what the
- * machine adds by itself) and as fast as it answers, in slices that alternate with asof's own
- * maximum-rate slices. CPU/req is this process's CPU time per answered request during the
- * maximum-rate slices: what a request costs the server itself, less moved by other work on the
- * machine than the rates, though not unmoved (in PostgreSQL mode the database's own work is in
- * its processes, not in it). The load average is printed with each mode's table: the machine is shared and the load
- * generator shares its cores.
+ * asof is measured as users run it: the repo is applied and materialized with the `asof`
+ * command, and `asof serve` answers in a process of its own. The baseline, in the same run: a
+ * bare fastify route in a process of its own (`bare-server.mjs`) that parses the same body and
+ * returns a prebuilt response of the same size, under the same fixed-rate generator (its p99 is
+ * what the machine adds by itself) and as fast as it answers, in slices that alternate with
+ * asof's own maximum-rate slices. CPU/req is the loaded server process's CPU time (from /proc)
+ * per answered request during the maximum-rate slices: what a request costs the server itself,
+ * less moved by other work on the machine than the rates, though not unmoved (in PostgreSQL
+ * mode the database's own work is in its processes, not in it). The load average is printed
+ * with each mode's table: the machine is shared and the load generator shares its cores.
  *
  *   npm run bench:online -- [--entities 100000] [--seconds 4] [--modes embedded,postgres] [--batches 1,10,50,100]
  *
@@ -30,20 +32,16 @@
  */
 import { fork, spawn, spawnSync } from 'node:child_process'
 import http from 'node:http'
-import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
-import Fastify from 'fastify'
 import pg from 'pg'
-import { sql } from 'kysely'
 import autocannon from 'autocannon'
-import { loadConfig } from '../src/core/index.js'
-import { openAsof, type Asof } from '../src/asof.js'
-import { ApiKeys, buildApp } from '../src/api/index.js'
 import { tempDir } from '../test/helpers/engines.js'
+import { startServe } from '../test/helpers/serve.js'
 
 const VIEWS = 5
 const FEATURES_PER_VIEW = 10
@@ -310,24 +308,35 @@ function bodies(batch: number, entities: number, count = Math.min(5000, Math.max
 interface StepResult { batch: number; fixed: LoadResult; max: LoadResult; bareFixed: LoadResult; bareMax: LoadResult; bytes: number }
 
 /**
- * A bare fastify route: parses the same JSON body and sends a prebuilt body of `bytes` bytes —
- * the most any route on this machine could do with this request and response size. The body is
- * a Buffer, as asof's answer is: returned as a string, node encodes and copies it on every send,
- * which for the 200 KB answer of 100 entities cost 270 µs per request instead of 45 µs and
- * flattered the ratio (the figures before 2026-11-24 were taken that way).
+ * A bare fastify route in a process of its own (`bare-server.mjs`): parses the same JSON body and
+ * sends a prebuilt body of the same bytes as asof's answer — the most any route on this machine
+ * could do with this request and response size. The body is a Buffer, as asof's answer is:
+ * returned as a string, node encodes and copies it on every send, which for the 200 KB answer of
+ * 100 entities cost 270 µs per request instead of 45 µs and flattered the ratio (the figures
+ * before 2026-11-24 were taken that way).
  */
-async function startBare(responses: Map<number, Buffer>): Promise<{ url: string; close: () => Promise<void> }> {
-  const bare = Fastify()
-  bare.post('/bare/:batch', async (request, reply) => {
-    reply.type('application/json')
-    return responses.get(Number((request.params as { batch: string }).batch))
-  })
-  await bare.listen({ host: '127.0.0.1', port: 0 })
-  const address = bare.server.address()
-  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, close: () => bare.close() }
+async function startBare(answers: Map<number, Buffer>): Promise<{ url: string; pid: number; close: () => Promise<void> }> {
+  const child = fork(new URL('./bare-server.mjs', import.meta.url).pathname, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  child.send(Object.fromEntries([...answers].map(([batch, answer]) => [batch, answer.toString('base64')])))
+  const [url] = await once(child, 'message') as [string]
+  return {
+    url, pid: child.pid!,
+    close: async () => {
+      child.kill()
+      if (child.exitCode === null) await once(child, 'exit')
+    },
+  }
 }
 
-async function measure(asofUrl: string, headers: Record<string, string>, { entities, seconds, batches, pacedLoad }: BenchOptions): Promise<StepResult[]> {
+/** A process's CPU time so far (user + system), in µs, from /proc (Linux): each server is a process of its own. */
+function processCpuMicros(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th, in clock ticks (100 a second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+async function measure(server: { url: string; pid: number }, headers: Record<string, string>, { entities, seconds, batches, pacedLoad }: BenchOptions): Promise<StepResult[]> {
+  const asofUrl = server.url
   const results: StepResult[] = []
   const sample = new Map<number, Buffer>()
   for (const batch of batches) {
@@ -337,32 +346,34 @@ async function measure(asofUrl: string, headers: Record<string, string>, { entit
     sample.set(batch, answer)
   }
   const bare = await startBare(sample)
-  /** A load job, with this process's CPU time per request: both servers live here, and only one is loaded at a time. */
-  const load = async (job: LoadJob): Promise<LoadResult> => {
-    const cpu = process.cpuUsage()
+  /** A load job, with the CPU time per answered request of the server it loads. */
+  const load = async (job: LoadJob, pid: number): Promise<LoadResult> => {
+    const cpu = processCpuMicros(pid)
     const result = await loadInChild(job, pacedLoad)
-    const used = process.cpuUsage(cpu)
-    return { ...result, cpuPerRequest: (used.user + used.system) / result.requests }
+    return { ...result, cpuPerRequest: (processCpuMicros(pid) - cpu) / result.requests }
   }
+  const onAsof = (job: LoadJob) => load({ ...job, url: `${asofUrl}/get-online-features` }, server.pid)
+  const onBare = (job: LoadJob, batch: number) => load({ ...job, url: `${bare.url}/bare/${batch}` }, bare.pid)
   try {
     for (const batch of batches) {
       const payload = bodies(batch, entities)
-      const job = { headers, bodies: payload, seconds }
+      const job = { url: '', headers, bodies: payload, seconds }
       // Warm-up: JIT, connections, and every body asked once, so server mode's near-cache holds
       // every key the measurements ask for, as a long-running server's would (embedded mode
       // loads a whole view on its first read).
-      await load({ ...job, url: `${asofUrl}/get-online-features`, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
-      const fixed = await load({ ...job, url: `${asofUrl}/get-online-features`, rate: FIXED_RATE })
+      await onAsof({ ...job, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
+      await onBare({ ...job, rate: 0, seconds: 1, connections: 8 }, batch)
+      const fixed = await onAsof({ ...job, rate: FIXED_RATE })
       // The bare route at the same fixed rate: the latency this machine, loaded as it is, adds by itself.
-      const bareFixed = await load({ ...job, url: `${bare.url}/bare/${batch}`, rate: FIXED_RATE })
+      const bareFixed = await onBare({ ...job, rate: FIXED_RATE }, batch)
       // Maximum rates in alternating slices, so that a change in the machine's load (it is shared)
       // falls on both sides of the ratio alike.
       const slice = { ...job, rate: 0, seconds: seconds / MAX_ROUNDS, connections: 32 }
       const maxSlices: LoadResult[] = []
       const bareSlices: LoadResult[] = []
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        maxSlices.push(await load({ ...slice, url: `${asofUrl}/get-online-features` }))
-        bareSlices.push(await load({ ...slice, url: `${bare.url}/bare/${batch}` }))
+        maxSlices.push(await onAsof(slice))
+        bareSlices.push(await onBare(slice, batch))
       }
       const max = pooled(maxSlices)
       const bareMax = pooled(bareSlices)
@@ -410,17 +421,17 @@ function report(mode: string, entities: number, results: StepResult[], load: { b
 // ---------------------------------------------------------------- one mode end to end
 
 /** A fresh PostgreSQL database for server mode, dropped afterwards. */
-async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function freshDatabase(baseUrl: string): Promise<{ url: string; query: (text: string) => Promise<void>; drop: () => Promise<void> }> {
   const name = `asof_bench_${randomBytes(6).toString('hex')}`
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: baseUrl })
+  const run = async (connectionString: string, text: string) => {
+    const client = new pg.Client({ connectionString })
     await client.connect()
     try { await client.query(text) } finally { await client.end() }
   }
-  await admin(`create database ${name}`)
+  await run(baseUrl, `create database ${name}`)
   const url = new URL(baseUrl)
   url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) }
+  return { url: url.toString(), query: (text) => run(url.toString(), text), drop: () => run(baseUrl, `drop database if exists ${name} with (force)`) }
 }
 
 interface BenchOptions {
@@ -431,33 +442,42 @@ interface BenchOptions {
   pacedLoad: { binary?: string; dir: string }
 }
 
+/** Runs the `asof` command (the bundle users run) in `repo`; returns what it printed. */
+function asofCli(repo: string, env: NodeJS.ProcessEnv, args: readonly string[]): string {
+  const bin = new URL('../bin/asof.js', import.meta.url).pathname
+  const run = spawnSync(process.execPath, [bin, '--repo', repo, ...args], { env, encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(`asof ${args.join(' ')} exited with ${run.status}: ${run.stderr}`)
+  return run.stdout
+}
+
+/**
+ * One mode end to end, on the product as users run it: the repo is applied and materialized
+ * with the `asof` command, and `asof serve` answers in a process of its own. (Serving from the
+ * bench's own process measured the bench: with the repo's data generated and materialized in
+ * the same heap, young collections there took 5–8 ms instead of ~1, and that was the p99.)
+ */
 async function runMode(mode: 'embedded' | 'postgres', options: BenchOptions & { pgUrl?: string }): Promise<StepResult[]> {
   const repo = tempDir('asof-bench-online-')
   const database = mode === 'postgres' ? await freshDatabase(options.pgUrl!) : undefined
-  let asof: Asof | undefined
+  const env: NodeJS.ProcessEnv = { ...process.env, ASOF_LOG_LEVEL: 'warn', ...(database ? { ASOF_DATABASE_URL: database.url } : {}) }
   try {
     await writeRepo(repo.dir, options.entities)
-    asof = await openAsof(loadConfig({ repoDir: repo.dir, databaseUrl: database?.url, logLevel: 'silent' }, {}))
-    await asof.featureStore.apply()
+    asofCli(repo.dir, env, ['apply'])
     const t0 = performance.now()
-    await asof.online.materialize('2025-01-01T00:00:00Z', '2026-06-01T00:00:00Z')
-    console.log(`${mode}: materialized ${options.entities} entities × ${VIEWS} views in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    asofCli(repo.dir, env, ['materialize', '2025-01-01T00:00:00Z', '2026-06-01T00:00:00Z'])
+    console.log(`${mode}: materialized ${options.entities} entities × ${VIEWS} views in ${((performance.now() - t0) / 1000).toFixed(1)} s (the asof command, start included)`)
     // The bulk load just written would otherwise set autovacuum going during the first
     // measurements, competing for the same two cores: measure the steady state a server runs in.
-    if (database) await sql`vacuum analyze`.execute(asof.metadata.db)
+    if (database) await database.query('vacuum analyze')
     // Auth is part of the hot path a real deployment pays for: requests carry a read key.
-    const key = await new ApiKeys(asof.metadata).create('read', 'bench')
-    const app = await buildApp(asof)
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const address = app.server.address()
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+    const key = JSON.parse(asofCli(repo.dir, env, ['--json', 'keys', 'create', '--scope', 'read', '--name', 'bench'])) as { secret: string }
+    const server = await startServe(repo.dir, env, ['--no-scheduler'])
     try {
-      return await measure(url, { authorization: `Bearer ${key.secret}` }, options)
+      return await measure({ url: server.url, pid: server.child.pid! }, { authorization: `Bearer ${key.secret}` }, options)
     } finally {
-      await app.close()
+      await server.stop()
     }
   } finally {
-    await asof?.close()
     await database?.drop()
     repo.remove()
   }

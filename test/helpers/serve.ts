@@ -4,9 +4,9 @@ import { resolve } from 'node:path'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 
-/** A real `asof serve` on an ephemeral port for `repo`, started once it has announced itself. */
-export async function startServe(repo: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'ignore'] })
+/** A real `asof serve` on an ephemeral port for `repo` (with `serveArgs`), started once it has announced itself. */
+export async function startServe(repo: string, env: NodeJS.ProcessEnv, serveArgs: readonly string[] = []): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', '--port', '0', ...serveArgs], { env, stdio: ['ignore', 'pipe', 'ignore'] })
   let out = ''
   child.stdout!.setEncoding('utf8')
   for await (const chunk of child.stdout!) {
