@@ -32,6 +32,8 @@ const SECRET_PREFIX = 'asof_'
 
 /** How long a replica trusts what it read about keys; revocation by another replica takes this long. */
 const CACHE_MS = 5_000
+/** Most secrets remembered as matching no active key. */
+const MAX_UNKNOWN_SECRETS = 10_000
 
 /**
  * API keys over the metadata store. Secrets are 32 random bytes; only their sha256 is stored.
@@ -42,6 +44,13 @@ const CACHE_MS = 5_000
  */
 export class ApiKeys {
   private bySecret = new Map<string, { key: ApiKeyInfo; until: number }>()
+  /**
+   * Secrets presented that no active key has. None can become valid later (secrets are made
+   * here, at random, and a revoked key stays revoked), so they are remembered without expiry:
+   * a client repeating a wrong or revoked key would otherwise cost a metadata query (and a
+   * sha256) per request. Bounded: cleared when full, so random secrets cannot grow it.
+   */
+  private readonly unknown = new Set<string>()
   private activeCount: { n: number; until: number } | undefined
 
   constructor(private readonly metadata: MetadataStore) {}
@@ -85,13 +94,16 @@ export class ApiKeys {
   async authenticate(secret: string): Promise<ApiKeyInfo | undefined> {
     const known = this.cached(secret)
     if (known) return known
+    if (this.unknown.has(secret)) return undefined
     const row = await keysRepo.findActiveKey(this.metadata.db, sha256(secret))
-    const key = row ? info(row) : undefined
-    // Only known keys are remembered, so random secrets cannot grow the map.
-    if (key) {
-      this.bySecret.set(secret, { key, until: Date.now() + CACHE_MS })
-      if (this.activeCount?.n === 0) this.activeCount = undefined
+    if (!row) {
+      if (this.unknown.size >= MAX_UNKNOWN_SECRETS) this.unknown.clear()
+      this.unknown.add(secret)
+      return undefined
     }
+    const key = info(row)
+    this.bySecret.set(secret, { key, until: Date.now() + CACHE_MS })
+    if (this.activeCount?.n === 0) this.activeCount = undefined
     return key
   }
 
