@@ -362,9 +362,9 @@ async function measure(server: { url: string; pid: number }, headers: Record<str
       const job = { url: '', headers, bodies: payload, seconds }
       // Warm-up to a long-running server's state: every body asked once, so server mode's
       // near-cache holds every key the measurements ask for (embedded mode loads a whole view
-      // on its first read), then WARM_SECONDS more. Right after the caches fill, the garbage of
-      // filling them and the JIT's tiering still cost the next seconds: p99 at 1,000 req/s was
-      // 2.8, 1.8, then 0.5 ms over three 4-second runs of a fresh embedded server.
+      // on its first read), then WARM_SECONDS more. A fresh server is slower for some seconds
+      // after its caches fill (p99 at 1,000 req/s was 2.8, 1.8, then 0.5 ms over three 4-second
+      // runs of a fresh embedded server; its full collections were over by the first).
       await onAsof({ ...job, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
       await onAsof({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 })
       await onBare({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 }, batch)
