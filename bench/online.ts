@@ -362,9 +362,9 @@ async function measure(server: { url: string; pid: number }, headers: Record<str
       const job = { url: '', headers, bodies: payload, seconds }
       // Warm-up to a long-running server's state: every body asked once, so server mode's
       // near-cache holds every key the measurements ask for (embedded mode loads a whole view
-      // on its first read), then WARM_SECONDS more. A fresh server is slower for some seconds
-      // after its caches fill (p99 at 1,000 req/s was 2.8, 1.8, then 0.5 ms over three 4-second
-      // runs of a fresh embedded server; its full collections were over by the first).
+      // on its first read), then WARM_SECONDS more: a fresh server is slower while V8 optimizes
+      // its hot path (over four 4-second runs at 1,000 req/s after the cache filled, 138, 28, 6
+      // and 0 functions were optimized, and the 1-entity p99 was 2.6, 0.9, 0.4 and 0.5 ms).
       await onAsof({ ...job, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
       await onAsof({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 })
       await onBare({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 }, batch)
