@@ -64,6 +64,11 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
     throw Errors.unauthorized(`no API keys exist, and a server ${asof.mode === 'server' ? 'in server mode' : `on ${options.host}`} never runs open; create one first with \`asof keys create --scope admin\``)
   }
   const app = await buildApp(asof, { allowOpen: open })
+  // Ready means ready: the embedded cache loads every online view before the port opens, so
+  // the first requests do not wait for it.
+  const started = performance.now()
+  const preloaded = await asof.online.preload()
+  if (asof.mode === 'embedded') asof.log.info({ views: preloaded.length, ms: Math.round(performance.now() - started) }, 'online cache loaded')
   await app.listen({ host: options.host, port: options.port })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port

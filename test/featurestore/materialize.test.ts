@@ -157,6 +157,18 @@ for (const target of ENGINES) {
       assert.deepEqual(unchanged.results[1]!.values, [0.7])
     })
 
+    it('preloads every online view version ahead of the first request (embedded), so the request fills nothing', async () => {
+      const service = fx.service({ now: NOW })
+      const refs = await service.preload()
+      assert.deepEqual(refs.map((r) => r.view).sort(), ['driver_hourly_stats', 'latest_driver_stat', 'routes'])
+      const afterPreload = service.cacheStats().fills
+      // Server mode's cache fills by key: nothing is loaded ahead.
+      assert.equal(afterPreload, target.kind === 'duckdb' ? refs.length : 0)
+      const r = await service.getOnlineFeatures({ features: ['driver_hourly_stats:conv_rate', 'routes:label'], entities: { driver_id: [1001], origin: [1], dest: [2] } })
+      assert.equal(r.results[1]!.statuses[0], 'PRESENT')
+      if (target.kind === 'duckdb') assert.equal(service.cacheStats().fills, afterPreload)
+    })
+
     it('tells apart request shapes that differ only inside their feature lists', async () => {
       const service = fx.service({ now: NOW })
       const entities = { driver_id: [1001], origin: [1], dest: [2] }

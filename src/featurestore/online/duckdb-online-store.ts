@@ -28,15 +28,24 @@ export class DuckDbOnlineStore implements OnlineStore {
   async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
     const out: (StoredValue | undefined)[][] = []
     for (const { ref, keys } of lookups) {
-      const got = this.cache.entries(viewKey(ref), () => {
-        this.fills++
-        return readView(this.metadata.db, this.project, ref)
-      })
+      const got = this.entries(ref)
       const entries = got instanceof PackedView ? got : await got
       this.hits += keys.length
       out.push(entries.getMany(keys))
     }
     return out
+  }
+
+  async preload(refs: readonly OnlineViewRef[]): Promise<void> {
+    for (const ref of refs) await this.entries(ref)
+  }
+
+  /** The cached view version, read whole from the online table on first use. */
+  private entries(ref: OnlineViewRef): PackedView | Promise<PackedView> {
+    return this.cache.entries(viewKey(ref), () => {
+      this.fills++
+      return readView(this.metadata.db, this.project, ref)
+    })
   }
 
   cacheStats(): CacheStats {

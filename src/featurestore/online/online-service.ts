@@ -1,10 +1,11 @@
 import { dateToMicros, parseOrThrow, type Logger } from '../../core/index.js'
 import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../../metadata/index.js'
+import type { StoredFeatureView } from '../definitions/feature-view.js'
 import type { FeatureStore } from '../feature-store.js'
 import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
 import { answerOnline, onlineResponse, onlineResponseJson, parseOnlineRequest, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
 import { planOnline, type OnlineRequestShape } from './online-plan.js'
-import type { CacheStats } from './online-store.js'
+import type { CacheStats, OnlineViewRef } from './online-store.js'
 import { openOnlineStore } from './open-online-store.js'
 import { pushRequestSchema, pushRows, type PushRequest, type PushResult } from './push.js'
 
@@ -42,6 +43,11 @@ export interface OnlineService {
   push(request: PushRequest): Promise<PushResult>
   /** Materialization runs, newest first. */
   listRuns(options?: { view?: string; limit?: number }): Promise<MaterializationRunRow[]>
+  /**
+   * Loads the current version of every online feature view into the in-process cache ahead of
+   * the first request (`OnlineStore.preload`; embedded mode); returns those view versions.
+   */
+  preload(): Promise<readonly OnlineViewRef[]>
   /** Forgets resolved request shapes (call after `apply`). */
   invalidatePlans(): void
   /** The online store's cache counters, for metrics. */
@@ -167,6 +173,15 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     getOnlineFeaturesJson: async (raw, allocate) => onlineResponseJson(await answer(raw), allocate),
     push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
+    preload: async () => {
+      const refs: OnlineViewRef[] = []
+      for (const view of await deps.featureStore.listObjects('feature_view')) {
+        const stored = await deps.featureStore.getObject('feature_view', view.name, view.currentVersion)
+        if ((stored.spec as StoredFeatureView).online) refs.push({ view: view.name, version: view.currentVersion })
+      }
+      await store.preload(refs)
+      return refs
+    },
     invalidatePlans: () => plans.clear(),
     cacheStats: () => store.cacheStats(),
     close: () => store.close(),

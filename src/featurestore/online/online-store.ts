@@ -124,6 +124,12 @@ export interface OnlineStore {
   write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats>
   /** For each lookup, the stored value of each key, or undefined (null keys are never found). */
   read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
+  /**
+   * Loads what the store keeps in memory for these view versions ahead of their first read.
+   * The embedded cache reads each whole view (the first requests would otherwise wait for it:
+   * 1.8 s for 100k entities × 5 views); server mode's cache fills by key and loads nothing here.
+   */
+  preload(refs: readonly OnlineViewRef[]): Promise<void>
   /** Counters since start, for metrics: lookups served from the in-process cache, and cache fills. */
   cacheStats(): CacheStats
   /** Ends what the store holds open (server mode's LISTEN session). */

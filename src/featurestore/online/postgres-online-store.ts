@@ -57,6 +57,9 @@ export class PostgresOnlineStore implements OnlineStore {
   }
 
   /** hits: entity lookups answered from memory; fills: view answers read from PostgreSQL and cached. */
+  /** Nothing: the near-cache fills by key (loading whole views would read the whole online table). */
+  async preload(): Promise<void> {}
+
   cacheStats(): CacheStats {
     return { hits: this.cache.hits, fills: this.cache.fills }
   }
