@@ -361,8 +361,8 @@ async function measure(server: { url: string; pid: number }, headers: Record<str
       const payload = bodies(batch, entities)
       const job = { url: '', headers, bodies: payload, seconds }
       // Warm-up to a long-running server's state: every body asked once, so server mode's
-      // near-cache holds every key the measurements ask for (embedded mode loads a whole view
-      // on its first read), then WARM_SECONDS more: a fresh server is slower while V8 optimizes
+      // near-cache holds every key the measurements ask for (embedded mode loaded every view
+      // before it opened its port), then WARM_SECONDS more: a fresh server is slower while V8 optimizes
       // its hot path (over four 4-second runs at 1,000 req/s after the cache filled, 138, 28, 6
       // and 0 functions were optimized, and the 1-entity p99 was 2.6, 0.9, 0.4 and 0.5 ms).
       await onAsof({ ...job, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
