@@ -201,5 +201,20 @@ for (const target of ENGINES) {
         await new Promise((resolve) => setTimeout(resolve, 10))
       }
     })
+
+    it('forgets every kept plan past maxPlans, so the next request of a shape is planned afresh', async () => {
+      fx.writeRepo(true)
+      await fx.featureStore.apply()
+      const service = fx.service({ now: NOW, planTtlMs: 3_600_000, maxPlans: 2 })
+      const ask = (feature: string) => service.getOnlineFeatures({ features: [feature], entities: { driver_id: [1001] } })
+      await ask('driver_hourly_stats:created')
+      fx.writeRepo(false) // the current version no longer has `created`
+      await fx.featureStore.apply()
+      // Within its ttl the kept plan still answers.
+      assert.deepEqual((await ask('driver_hourly_stats:created')).metadata.feature_names, ['driver_id', 'created'])
+      await ask('driver_hourly_stats:conv_rate') // two shapes kept
+      await ask('latest_driver_stat:conv_rate') // a third: every kept plan is forgotten first
+      await assert.rejects(ask('driver_hourly_stats:created'), /created/)
+    })
   })
 }

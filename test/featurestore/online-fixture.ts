@@ -74,7 +74,7 @@ export interface OnlineFixture {
   /** Writes the repo files (`extraFeature` changes the driver view's schema: a new version). */
   writeRepo(extraFeature?: boolean): void
   /** A new online service over the same database (a fresh cache), with a pinned clock, optional gate and plan ttl. */
-  service(options?: { now?: string; gate?: MaterializationGate; planTtlMs?: number }): OnlineService
+  service(options?: { now?: string; gate?: MaterializationGate; planTtlMs?: number; maxPlans?: number }): OnlineService
   dispose(): Promise<void>
 }
 
@@ -103,8 +103,8 @@ export async function openOnlineFixture(target: TestEngine): Promise<OnlineFixtu
   }
   writeRepo()
   const featureStore = createFeatureStore({ metadata, duckdb, postgres, repoDir: dir.dir, log })
-  const service = (options: { now?: string; gate?: MaterializationGate; planTtlMs?: number } = {}) => createOnlineService({
-    featureStore, metadata, log, gate: options.gate, planTtlMs: options.planTtlMs,
+  const service = (options: { now?: string; gate?: MaterializationGate; planTtlMs?: number; maxPlans?: number } = {}) => createOnlineService({
+    featureStore, metadata, log, gate: options.gate, planTtlMs: options.planTtlMs, maxPlans: options.maxPlans,
     ...(options.now ? { now: () => new Date(options.now!) } : {}),
   })
   return {

@@ -21,6 +21,11 @@ export interface OnlineServiceDeps {
    * forgets them at once.
    */
   readonly planTtlMs?: number
+  /**
+   * Most request shapes whose plans are kept (default 10,000); past it they are all forgotten
+   * and re-planned on use, so clients asking ever new feature lists cannot grow memory.
+   */
+  readonly maxPlans?: number
   /** Server mode: most entries of the in-process cache (`OnlineStoreOptions.cacheEntries`). */
   readonly cacheEntries?: number
   /** The clock for OUTSIDE_MAX_AGE (tests pin it). */
@@ -72,27 +77,36 @@ interface CachedPlan {
  */
 class PlanCache {
   private readonly buckets = new Map<string, CachedPlan[]>()
+  private size = 0
+
+  constructor(private readonly maxShapes: number) {}
 
   get(shape: OnlineRequestShape): CachedPlan | undefined {
     return this.buckets.get(bucketKey(shape))?.find((cached) => sameShape(cached.shape, shape))
   }
 
   add(cached: CachedPlan): void {
+    if (this.size >= this.maxShapes) this.clear()
     const key = bucketKey(cached.shape)
     const bucket = this.buckets.get(key)
     if (bucket) bucket.push(cached)
     else this.buckets.set(key, [cached])
+    this.size++
   }
 
   delete(cached: CachedPlan): void {
     const key = bucketKey(cached.shape)
-    const rest = this.buckets.get(key)?.filter((c) => c !== cached)
-    if (rest?.length) this.buckets.set(key, rest)
+    const bucket = this.buckets.get(key)
+    const rest = bucket?.filter((c) => c !== cached)
+    if (!bucket || rest!.length === bucket.length) return
+    this.size--
+    if (rest!.length) this.buckets.set(key, rest!)
     else this.buckets.delete(key)
   }
 
   clear(): void {
     this.buckets.clear()
+    this.size = 0
   }
 }
 
@@ -118,7 +132,7 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
   const store = openOnlineStore(deps.metadata, project, { cacheEntries: deps.cacheEntries })
   const now = deps.now ?? (() => new Date())
   const planTtlMs = deps.planTtlMs ?? 5000
-  const plans = new PlanCache()
+  const plans = new PlanCache(deps.maxPlans ?? 10_000)
   const materializeDeps = { featureStore: deps.featureStore, metadata: deps.metadata, store, gate: deps.gate, log: deps.log }
 
   /**
