@@ -7,7 +7,7 @@ import { sourceColumnResolver } from './definitions/source.js'
 import type { FeatureStore } from './feature-store.js'
 import { parseViewName } from './feature-refs.js'
 import { encodeEntityKey } from './online/keys.js'
-import type { OnlineRecord, OnlineStore } from './online/online-store.js'
+import type { OnlineRecord, OnlineStore, OnlineViewRef } from './online/online-store.js'
 
 /**
  * A data-quality gate run on each batch before it is written online. The composition root wires
@@ -19,7 +19,7 @@ export type MaterializationGate = (batch: { view: string; version: number; relat
   Promise<{ success: boolean; resultId?: string; message?: string }>
 
 export interface MaterializeDeps {
-  readonly featureStore: Pick<FeatureStore, 'project' | 'resolveFeatureView' | 'listObjects'>
+  readonly featureStore: Pick<FeatureStore, 'project' | 'resolveFeatureView' | 'listObjects' | 'getObject'>
   readonly metadata: MetadataStore
   readonly store: OnlineStore
   readonly gate?: MaterializationGate
@@ -113,12 +113,21 @@ async function materializeViews(
 
 async function targetViews(deps: MaterializeDeps, requested: readonly string[] | undefined): Promise<{ view: string; version?: number }[]> {
   if (requested && requested.length) return requested.map((text) => parseViewName(text, '--views'))
-  const all = await deps.featureStore.listObjects('feature_view')
-  const online: { view: string }[] = []
-  for (const o of all) {
-    if ((await deps.featureStore.resolveFeatureView(o.name)).spec.online) online.push({ view: o.name })
+  return currentOnlineViews(deps.featureStore)
+}
+
+/**
+ * The current version of every feature view with `online: true`: what materialization writes
+ * by default, and what the embedded online cache preloads. Read from the registry alone (no
+ * source is resolved).
+ */
+export async function currentOnlineViews(featureStore: Pick<FeatureStore, 'listObjects' | 'getObject'>): Promise<OnlineViewRef[]> {
+  const refs: OnlineViewRef[] = []
+  for (const view of await featureStore.listObjects('feature_view')) {
+    const stored = await featureStore.getObject('feature_view', view.name, view.currentVersion)
+    if ((stored.spec as StoredFeatureView).online) refs.push({ view: view.name, version: view.currentVersion })
   }
-  return online
+  return refs
 }
 
 type ResolvedView = Awaited<ReturnType<MaterializeDeps['featureStore']['resolveFeatureView']>>

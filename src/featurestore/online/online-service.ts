@@ -1,8 +1,7 @@
 import { dateToMicros, parseOrThrow, type Logger } from '../../core/index.js'
 import { onlineRepo, type MaterializationRunRow, type MetadataStore } from '../../metadata/index.js'
-import type { StoredFeatureView } from '../definitions/feature-view.js'
 import type { FeatureStore } from '../feature-store.js'
-import { materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
+import { currentOnlineViews, materialize, materializeIncremental, type MaterializationGate, type MaterializationReport } from '../materialize.js'
 import { answerOnline, onlineResponse, onlineResponseJson, parseOnlineRequest, type GetOnlineFeaturesRequest, type OnlineAnswer, type OnlineFeaturesResponse, type OnlinePlan } from './online-features.js'
 import { planOnline, type OnlineRequestShape } from './online-plan.js'
 import type { CacheStats, OnlineViewRef } from './online-store.js'
@@ -188,11 +187,7 @@ export function createOnlineService(deps: OnlineServiceDeps): OnlineService {
     push: async (raw) => pushRows(deps.featureStore, store, parseOrThrow(pushRequestSchema, raw, 'request')),
     listRuns: (options) => onlineRepo.listRuns(deps.metadata.db, project, options),
     preload: async () => {
-      const refs: OnlineViewRef[] = []
-      for (const view of await deps.featureStore.listObjects('feature_view')) {
-        const stored = await deps.featureStore.getObject('feature_view', view.name, view.currentVersion)
-        if ((stored.spec as StoredFeatureView).online) refs.push({ view: view.name, version: view.currentVersion })
-      }
+      const refs = await currentOnlineViews(deps.featureStore)
       await store.preload(refs)
       return refs
     },
