@@ -56,10 +56,10 @@ export class PostgresOnlineStore implements OnlineStore {
     return { written }
   }
 
-  /** hits: entity lookups answered from memory; fills: view answers read from PostgreSQL and cached. */
   /** Nothing: the near-cache fills by key (loading whole views would read the whole online table). */
   async preload(): Promise<void> {}
 
+  /** hits: entity lookups answered from memory; fills: view answers read from PostgreSQL and cached. */
   cacheStats(): CacheStats {
     return { hits: this.cache.hits, fills: this.cache.fills }
   }
@@ -202,7 +202,6 @@ async function bumpGeneration(tx: Kysely<MetadataSchema>, project: string, ref: 
     from bumped`.execute(tx)
   return Number(rows[0]!.generation)
 }
-
 
 /**
  * The read of a request, as a named statement (parsed and planned once per connection). Keys
