@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { Errors, newId, sha256 } from '../core/index.js'
 import { KEY_SCOPES, keysRepo, type KeyScope, type MetadataStore } from '../metadata/index.js'
-import { routeHooks } from './route-hooks.js'
+import { addRouteHooks } from './route-hooks.js'
 
 /** What a route needs: a scope, or `public` (only /health). */
 export type RouteAccess = KeyScope | 'public'
@@ -136,9 +136,7 @@ function presentedSecret(request: FastifyRequest): string | undefined {
  * Authentication: with any key active, every route but the public ones needs a key whose scope
  * covers the route's; with none, requests pass only when `allowOpen` (embedded mode on a
  * loopback address) and are otherwise refused with a hint to create a key. Each route gets the
- * check for its own scope when it is added (reading the scope per request through
- * `request.routeOptions`, which fastify builds anew on each read, cost every request); URLs no
- * route matches need a read key.
+ * check for its own scope (`addRouteHooks`); URLs no route matches need a read key.
  */
 export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
   /** The refusal of a request whose key is not cached, if it is refused. */
@@ -161,12 +159,10 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: bool
     if (known) return done(refusal(known, need))
     check(need, secret).then(done, done)
   }
-  app.addHook('onRoute', (route) => {
+  addRouteHooks(app, 'onRequest', (route) => {
     const need = route.config?.access ?? 'read'
-    if (need !== 'public') route.onRequest = [...routeHooks(route.onRequest), requireScope(need)]
-  })
-  const unmatched = requireScope('read')
-  app.addHook('onRequest', (request, reply, done) => (request.is404 ? unmatched.call(app, request, reply, done) : done()))
+    return need === 'public' ? undefined : requireScope(need)
+  }, requireScope('read'))
 }
 
 function refusal(key: ApiKeyInfo, need: KeyScope): Error | undefined {

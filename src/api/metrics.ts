@@ -1,7 +1,7 @@
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
-import { routeHooks } from './route-hooks.js'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CacheStats } from '../featurestore/index.js'
+import { addRouteHooks } from './route-hooks.js'
 
 /**
  * The service's Prometheus metrics, on a registry per app (so several apps in one process, as in
@@ -65,18 +65,13 @@ export class ApiMetrics {
 }
 
 /**
- * Times every request by its route pattern; URLs no route matches share one label, so they
- * cannot explode cardinality. Each route gets its timing hook when it is added, with its pattern
- * (`request.routeOptions`, which fastify builds anew on each read, cost every request).
+ * Times every request by its route pattern (`addRouteHooks`); URLs no route matches share one
+ * label, so they cannot explode cardinality.
  */
 export function installRequestTiming(app: FastifyInstance, metrics: ApiMetrics): void {
   const timing = (route: string): onResponseHookHandler => (request, reply, done) => {
     metrics.requestDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
     done()
   }
-  app.addHook('onRoute', (route) => {
-    route.onResponse = [...routeHooks(route.onResponse), timing(route.url)]
-  })
-  const unmatched = timing('unmatched')
-  app.addHook('onResponse', (request, reply, done) => (request.is404 ? unmatched.call(app, request, reply, done) : done()))
+  addRouteHooks(app, 'onResponse', (route) => timing(route.url), timing('unmatched'))
 }
