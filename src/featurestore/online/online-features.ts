@@ -163,7 +163,7 @@ export function onlineResponseJson(answer: OnlineAnswer, allocate: (size: number
   const start = head(plan)
   const keyColumns = plan.entityColumns.map((c) => Buffer.from(stringifyJson(entities[c]!)))
   // Join keys are PRESENT at the epoch (Feast's convention).
-  const keyStatuses = new Array<FieldStatus>(rowCount).fill('PRESENT')
+  const keyStatuses = new Array<Uint8Array>(rowCount).fill(STATUS_JSON.PRESENT)
   const keyTimestamps = new Array<Uint8Array>(rowCount).fill(KEY_TIMESTAMP_JSON)
   const views = answer.views.map((v) => renderedView(v, rowCount))
   // An upper bound of the size: a feature's value is at most its stored row, a missing one `null`.
@@ -199,14 +199,14 @@ export function onlineResponseJson(answer: OnlineAnswer, allocate: (size: number
 
 /**
  * One view of an answer, ready to write: each row's buffer, bounds (`StoredValue`; a row not
- * found has 0 bounds), status and timestamp, and where its tail was first written.
+ * found has 0 bounds), status and timestamp (as JSON bytes), and where its tail was first written.
  */
 interface RenderedView {
   readonly buffers: Buffer[]
   readonly bounds: Uint32Array[]
   readonly firsts: number[]
   readonly counts: number[]
-  readonly statuses: readonly FieldStatus[]
+  readonly statuses: Uint8Array[]
   readonly timestamps: Uint8Array[]
   /** An upper bound of one feature column's values, commas included. */
   readonly valueBytes: number
@@ -222,6 +222,7 @@ function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCo
   const bounds = new Array<Uint32Array>(rowCount)
   const firsts = new Array<number>(rowCount).fill(0)
   const counts = new Array<number>(rowCount).fill(0)
+  const statusJson = new Array<Uint8Array>(rowCount)
   const timestamps = new Array<Uint8Array>(rowCount)
   let valueBytes = 0
   let statusBytes = 0
@@ -231,7 +232,9 @@ function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCo
     const t = s === undefined ? KEY_TIMESTAMP_JSON : s.eventTimestampJson
     timestamps[i] = t
     timestampBytes += t.length
-    statusBytes += STATUS_JSON[statuses[i]!].length
+    const status = STATUS_JSON[statuses[i]!]
+    statusJson[i] = status
+    statusBytes += status.length
     if (s === undefined) valueBytes += NULL.length + 1
     else {
       buffers[i] = s.buffer
@@ -241,7 +244,7 @@ function renderedView({ stored, statuses }: OnlineAnswer['views'][number], rowCo
       valueBytes += Math.max(s.end - s.start, NULL.length) + 1
     }
   }
-  return { buffers, bounds, firsts, counts, statuses, timestamps, valueBytes, tailBytes: tailSize(rowCount, statusBytes, timestampBytes), tailFrom: -1, tailTo: -1 }
+  return { buffers, bounds, firsts, counts, statuses: statusJson, timestamps, valueBytes, tailBytes: tailSize(rowCount, statusBytes, timestampBytes), tailFrom: -1, tailTo: -1 }
 }
 
 const COLUMN_START = Buffer.from('{"values":[')
@@ -324,18 +327,20 @@ class ByteWriter {
   }
 
   /** The end of a column after its values: its statuses and timestamps, then the next column's start. */
-  tail(statuses: readonly FieldStatus[], timestamps: readonly Uint8Array[]): void {
+  tail(statuses: readonly Uint8Array[], timestamps: readonly Uint8Array[]): void {
     this.put(STATUSES_START)
-    for (let i = 0; i < statuses.length; i++) {
-      if (i) this.byte(COMMA)
-      this.put(STATUS_JSON[statuses[i]!])
-    }
+    this.list(statuses)
     this.put(TIMESTAMPS_START)
-    for (let i = 0; i < timestamps.length; i++) {
-      if (i) this.byte(COMMA)
-      this.put(timestamps[i]!)
-    }
+    this.list(timestamps)
     this.put(NEXT_COLUMN)
+  }
+
+  /** Pieces of JSON, comma-separated. */
+  private list(parts: readonly Uint8Array[]): void {
+    for (let i = 0; i < parts.length; i++) {
+      if (i) this.byte(COMMA)
+      this.put(parts[i]!)
+    }
   }
 }
 
