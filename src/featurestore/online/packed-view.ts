@@ -56,7 +56,7 @@ export class PackedView {
   getMany(keys: readonly (string | null)[]): (StoredValue | undefined)[] {
     const slots = this.slots
     const mask = slots.length - 1
-    const hashes = new Int32Array(keys.length)
+    const hashes = new Uint32Array(keys.length)
     const firstSlots = new Int32Array(keys.length)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]
@@ -71,7 +71,7 @@ export class PackedView {
       const slot = firstSlots[i]!
       if (key === null || key === undefined || slot === 0) continue
       const r = (slot - 1) * 8
-      values[i] = this.holdsKey(r, key, hashes[i]! >>> 0) ? this.valueAt(r) : this.get(key)
+      values[i] = this.holdsKey(r, key, hashes[i]!) ? this.valueAt(r) : this.get(key)
     }
     return values
   }
