@@ -4,13 +4,17 @@ import fc from 'fast-check'
 import type { Value } from '../../src/engines/index.js'
 import { encodeEntityKey, encodeFeatureValues } from '../../src/featurestore/online/keys.js'
 import { isNewerOrSame } from '../../src/featurestore/online/online-store.js'
-import { PackedView } from '../../src/featurestore/online/packed-view.js'
+import { getManyTogether, PackedStore, PackedView } from '../../src/featurestore/online/packed-view.js'
 
 const value: fc.Arbitrary<Value> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })) as fc.Arbitrary<Value>
 // Few keys (many replacements: compaction) or many (the slot table grows); any characters.
 const key = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 3000 }), fc.string({ unit: 'binary', maxLength: 6 }))
   .map((k) => encodeEntityKey([k])!)
 const put = fc.record({
+  /** Which of the store's views it goes to. */
+  view: fc.integer({ min: 0, max: 2 }),
+  /** Lay the store out again after this put (one put in a hundred). */
+  compact: fc.integer({ min: 0, max: 99 }).map((n) => n === 0),
   key,
   values: fc.array(value, { maxLength: 4 }),
   eventTs: fc.integer({ min: 0, max: 5 }),
@@ -25,30 +29,46 @@ function features(stored: ReturnType<PackedView['get']>): string[] {
 }
 
 describe('packed view (the embedded online cache of one view version)', () => {
-  it('holds, per key, what a map applying the newer-wins rule holds, through growth and compaction', () => {
+  it('holds, per view and key, what a map applying the newer-wins rule holds, through growth and compactions', () => {
     fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 4000, size: 'max' }), (puts) => {
-      const view = new PackedView('v@1')
-      const reference = new Map<string, { json: string; eventTs: number; createdTs: number | null }>()
+      // Three views in one store (as the embedded cache holds them), and one in a store of its own.
+      const store = new PackedStore('store')
+      const views = [new PackedView('v@1', store), new PackedView('v@2', store), new PackedView('w@1')]
+      const references = views.map(() => new Map<string, { json: string; eventTs: number; createdTs: number | null }>())
       for (const p of puts) {
         const json = encodeFeatureValues(p.values)
-        view.putIfNewer(p.key, json, p.eventTs, p.createdTs)
+        views[p.view]!.putIfNewer(p.key, json, p.eventTs, p.createdTs)
+        const reference = references[p.view]!
         const held = reference.get(p.key)
         if (!held || isNewerOrSame(p, held)) reference.set(p.key, { json, eventTs: p.eventTs, createdTs: p.createdTs })
+        if (p.compact) store.compact()
       }
-      assert.equal(view.size, reference.size)
-      for (const [key, held] of reference) {
-        const stored = view.get(key)!
-        assert.equal(stored.buffer.toString('utf8', stored.start, stored.end), held.json)
-        assert.deepEqual(stored.values, JSON.parse(held.json))
-        assert.deepEqual(features(stored), (JSON.parse(held.json) as unknown[]).map((v) => JSON.stringify(v)))
-        assert.equal(stored.eventTs, held.eventTs)
-        assert.equal(stored.createdTs, held.createdTs)
-      }
-      assert.equal(view.get(encodeEntityKey(['not stored'])!), undefined)
-      // Many at once: the same records, keys in colliding slots among them.
-      const asked = [...reference.keys(), encodeEntityKey(['not stored'])!, null]
+      views.forEach((view, v) => {
+        const reference = references[v]!
+        assert.equal(view.size, reference.size)
+        for (const [key, held] of reference) {
+          const stored = view.get(key)!
+          assert.equal(stored.buffer.toString('utf8', stored.start, stored.end), held.json)
+          assert.deepEqual(stored.values, JSON.parse(held.json))
+          assert.deepEqual(features(stored), (JSON.parse(held.json) as unknown[]).map((v) => JSON.stringify(v)))
+          assert.equal(stored.eventTs, held.eventTs)
+          assert.equal(stored.createdTs, held.createdTs)
+        }
+        assert.equal(view.get(encodeEntityKey(['not stored'])!), undefined)
+        // Many at once: the same records, keys in colliding slots and keys only other views hold among them.
+        const asked = [...new Set(references.flatMap((r) => [...r.keys()]))].concat(encodeEntityKey(['not stored'])!).concat(null as never)
+        const record = (s: ReturnType<PackedView['get']>) => s && [s.start, s.end, s.eventTs]
+        assert.deepEqual(view.getMany(asked).map(record), asked.map((k) => (k === null ? undefined : record(view.get(k)))))
+        for (const k of asked) if (k !== null && !reference.has(k)) assert.equal(view.get(k), undefined)
+      })
+      // Several views at once, some asking the same keys (read together, each entity once), some not.
+      const keys = [...new Set(references.flatMap((r) => [...r.keys()]))].concat(null as never)
+      const fewer = keys.slice(1)
+      const asked = [views[0]!, views[2]!, views[1]!, views[0]!, views[1]!]
+      const askedKeys = [keys, keys, keys, fewer, fewer]
       const record = (s: ReturnType<PackedView['get']>) => s && [s.start, s.end, s.eventTs]
-      assert.deepEqual(view.getMany(asked).map(record), asked.map((k) => (k === null ? undefined : record(view.get(k)))))
+      assert.deepEqual(getManyTogether(asked, askedKeys).map((found) => found.map(record)),
+        asked.map((view, l) => askedKeys[l]!.map((k) => (k === null ? undefined : record(view.get(k))))))
     }), { numRuns: 20 })
   })
 

@@ -3,7 +3,7 @@ import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
 import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats, viewKey } from './online-store.js'
 import { encodeRecords, readView, upsertOnlineRows, type RowsSource } from './online-table.js'
-import { PackedView } from './packed-view.js'
+import { getManyTogether, PackedView } from './packed-view.js'
 
 /**
  * The embedded online store: a table in the DuckDB file, read through an in-process cache.
@@ -26,26 +26,27 @@ export class DuckDbOnlineStore implements OnlineStore {
   }
 
   async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
-    const out: (StoredValue | undefined)[][] = []
+    const views: PackedView[] = []
     for (const { ref, keys } of lookups) {
       const got = this.entries(ref)
-      const entries = got instanceof PackedView ? got : await got
+      views.push(got instanceof PackedView ? got : await got)
       this.hits += keys.length
-      out.push(entries.getMany(keys))
     }
-    return out
+    return getManyTogether(views, lookups.map((l) => l.keys))
   }
 
   async preload(refs: readonly OnlineViewRef[]): Promise<void> {
-    for (const ref of refs) await this.entries(ref)
+    await this.cache.preload(refs.map((ref) => ({ viewKey: viewKey(ref), load: () => this.load(ref) })))
   }
 
   /** The cached view version, read whole from the online table on first use. */
   private entries(ref: OnlineViewRef): PackedView | Promise<PackedView> {
-    return this.cache.entries(viewKey(ref), () => {
-      this.fills++
-      return readView(this.metadata.db, this.project, ref)
-    })
+    return this.cache.entries(viewKey(ref), () => this.load(ref))
+  }
+
+  private load(ref: OnlineViewRef) {
+    this.fills++
+    return readView(this.metadata.db, this.project, ref)
   }
 
   cacheStats(): CacheStats {

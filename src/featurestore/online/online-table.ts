@@ -2,7 +2,6 @@ import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { MetadataSchema } from '../../metadata/index.js'
 import { encodeFeatureValues } from './keys.js'
 import type { OnlineRecord, OnlineViewRef } from './online-store.js'
-import { PackedView } from './packed-view.js'
 
 /** One record as the upsert reads it. */
 export interface EncodedRow {
@@ -68,13 +67,14 @@ export async function upsertOnlineRows(
  */
 const NULL_CREATED = Number.MIN_SAFE_INTEGER
 
-/** Every stored value of one view version, packed (the embedded cache's fill). */
-export async function readView(db: Kysely<MetadataSchema>, project: string, ref: OnlineViewRef): Promise<PackedView> {
+/** Every stored row of one view version (the embedded cache's fill). */
+export async function readView(db: Kysely<MetadataSchema>, project: string, ref: OnlineViewRef): Promise<EncodedRow[]> {
   const rows = await db.selectFrom('online_values')
     .select(['entity_key', 'feature_values', 'event_ts_us', 'created_ts_us'])
     .where('project', '=', project).where('view', '=', ref.view).where('version', '=', ref.version)
     .execute()
-  const view = new PackedView(`feature view ${ref.view}@${ref.version}`)
-  for (const r of rows) view.putIfNewer(r.entity_key, r.feature_values, Number(r.event_ts_us), r.created_ts_us === null ? null : Number(r.created_ts_us))
-  return view
+  return rows.map((r) => ({
+    entity_key: r.entity_key, feature_values: r.feature_values,
+    event_ts_us: Number(r.event_ts_us), created_ts_us: r.created_ts_us === null ? null : Number(r.created_ts_us),
+  }))
 }
