@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { sql } from '../../src/engines/index.js'
+import { PostgresEngine, sql } from '../../src/engines/index.js'
 import { CATALOG_BY_TYPE, readSuite, validate, type MetricContext } from '../../src/expectations/index.js'
 import { compileScope } from '../../src/expectations/compiler.js'
 import { ENGINES, type OpenedEngine } from '../helpers/engines.js'
@@ -94,6 +94,40 @@ for (const testEngine of ENGINES) {
       const large = await validate(suite, batch, { workMem: '1GB' })
       const observed = (r: typeof small) => r.result.results.map((x) => x.result.observed_value)
       assert.deepEqual(observed(small), observed(large))
+      if (opened.engine instanceof PostgresEngine) {
+        const engine = opened.engine
+        // The work_mem a session starts with (RESET's value), whatever any statement SET since.
+        const [initial] = await engine.query<{ b: unknown }>(sql`select pg_size_bytes(reset_val || unit) as b from pg_settings where name = 'work_mem'`)
+        const sessionBytes = Number(initial!.b)
+        assert.ok(sessionBytes !== 64 * 1024 && sessionBytes !== 1024 ** 3, `the sessions' own work_mem (${sessionBytes} bytes) must differ from those given`)
+        // Set for the sorting scan's transaction only (SET LOCAL): every idle pooled session still has its own.
+        const assertNotLeaked = async (after: string) => {
+          assert.ok(engine.pool.idleCount > 0)
+          const clients = await Promise.all(Array.from({ length: engine.pool.idleCount }, () => engine.pool.connect()))
+          try {
+            const settings = await Promise.all(clients.map(async (c) => Number((await c.query<{ b: string }>(`select pg_size_bytes(current_setting('work_mem')) as b`)).rows[0]!.b)))
+            assert.deepEqual(settings, settings.map(() => sessionBytes), `work_mem leaked into a pooled session after ${after}`)
+          } finally {
+            for (const c of clients) c.release()
+          }
+        }
+        await assertNotLeaked('the runs with 64kB and 1GB')
+        // Every row carries the work_mem in force for the statement reading it: the median is computed
+        // by the sorting scan, which runs with the given work_mem; the max by the plain scan, which does not.
+        const probe = readSuite({ name: 'work_mem probe', expectations: [
+          { type: 'expect_column_median_to_be_between', kwargs: { column: 'work_mem_bytes', min_value: 0 } },
+          { type: 'expect_column_max_to_be_between', kwargs: { column: 'work_mem_bytes', min_value: 0 } },
+        ] })
+        const probed = { engine, relation: { kind: 'query' as const, sql: sql`select pg_size_bytes(current_setting('work_mem')) as work_mem_bytes from driver_stats` } }
+        for (const [workMem, bytes] of [['64kB', 64 * 1024], ['1GB', 1024 ** 3]] as const) {
+          const { result } = await validate(probe, probed, { workMem })
+          assert.deepEqual(result.results.map((r) => [r.expectation_config.type, Number(r.result.observed_value)]), [
+            ['expect_column_median_to_be_between', bytes],
+            ['expect_column_max_to_be_between', sessionBytes],
+          ], `work_mem ${workMem}`)
+          await assertNotLeaked(`the probe with ${workMem}`)
+        }
+      }
       await assert.rejects(validate(suite, batch, { workMem: "1GB'; drop table driver_stats; --" }), /work_mem.*memory size/)
       const [count] = await opened.engine.query<{ n: unknown }>(sql`select count(*) as n from driver_stats`)
       assert.equal(Number(count!.n), 200)
