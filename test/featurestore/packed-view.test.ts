@@ -13,8 +13,8 @@ const key = fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 
 const put = fc.record({
   /** Which of the store's views it goes to. */
   view: fc.integer({ min: 0, max: 2 }),
-  /** Lay the store out again after this put (one put in a hundred). */
-  compact: fc.integer({ min: 0, max: 99 }).map((n) => n === 0),
+  /** After this put: lay the store out again, or drop the view and start a new one in its place (each one put in a hundred). */
+  then: fc.integer({ min: 0, max: 99 }).map((n) => (n === 0 ? 'compact' : n === 1 ? 'drop' : undefined)),
   key,
   values: fc.array(value, { maxLength: 4 }),
   eventTs: fc.integer({ min: 0, max: 5 }),
@@ -29,7 +29,7 @@ function features(stored: ReturnType<PackedView['get']>): string[] {
 }
 
 describe('packed view (the embedded online cache of one view version)', () => {
-  it('holds, per view and key, what a map applying the newer-wins rule holds, through growth and compactions', () => {
+  it('holds, per view and key, what a map applying the newer-wins rule holds, through growth, compactions and dropped views', () => {
     fc.assert(fc.property(fc.array(put, { minLength: 1, maxLength: 4000, size: 'max' }), (puts) => {
       // Three views in one store (as the embedded cache holds them), and one in a store of its own.
       const store = new PackedStore('store')
@@ -41,7 +41,12 @@ describe('packed view (the embedded online cache of one view version)', () => {
         const reference = references[p.view]!
         const held = reference.get(p.key)
         if (!held || isNewerOrSame(p, held)) reference.set(p.key, { json, eventTs: p.eventTs, createdTs: p.createdTs })
-        if (p.compact) store.compact()
+        if (p.then === 'compact') store.compact()
+        if (p.then === 'drop') {
+          views[p.view]!.drop()
+          views[p.view] = new PackedView('again', views[p.view]!.store)
+          reference.clear()
+        }
       }
       views.forEach((view, v) => {
         const reference = references[v]!
@@ -85,6 +90,19 @@ describe('packed view (the embedded online cache of one view version)', () => {
     const moved = view.get('["n:2"]')!
     assert.deepEqual(features(moved), ['true', '{"x":[1,2]}', '"c,d"'])
     assert.deepEqual([moved.eventTs, moved.createdTs], [1, 7])
+  })
+
+  it("reuses a dropped view's number only once its records are gone", () => {
+    const store = new PackedStore('store')
+    const first = new PackedView('first', store)
+    first.putIfNewer('["n:1"]', '[1]', 1, null)
+    first.drop()
+    // Every other number in use: the next view takes the dropped one, which compacts the store first.
+    for (let n = 1; n < 0x10000; n++) new PackedView(`v${n}`, store)
+    const reused = new PackedView('reused', store)
+    assert.equal(reused.id, first.id)
+    assert.equal(reused.get('["n:1"]'), undefined)
+    assert.throws(() => new PackedView('one too many', store), /holds 65536 view versions/)
   })
 
   it('finds every one of many keys as the slot table grows', () => {

@@ -1,5 +1,5 @@
 import type { OnlineLookup, StoredValue } from './online-store.js'
-import { PackedView } from './packed-view.js'
+import { getManyTogether, PackedStore, PackedView } from './packed-view.js'
 
 /** What the near-cache holds for one lookup's keys. */
 export interface CachedLookup {
@@ -38,6 +38,8 @@ interface CachedView {
  * at last the view being filled itself.
  */
 export class NearCache {
+  /** Every cached view's values, in one store keyed by entity (`PackedStore`). */
+  private store = new PackedStore('the online near-cache')
   private readonly views = new Map<string, CachedView>()
   /** Per view version, the newest generation a committed write announced. */
   private readonly announced = new Map<string, number>()
@@ -61,6 +63,7 @@ export class NearCache {
   setListening(up: boolean): void {
     this.listening = up
     this.session++
+    this.store = new PackedStore('the online near-cache')
     this.views.clear()
     this.announced.clear()
     this.size = 0
@@ -81,9 +84,11 @@ export class NearCache {
    */
   lookup(lookups: readonly OnlineLookup[], views: readonly string[]): CachedLookup[] | undefined {
     if (!this.listening) return undefined
+    const cachedViews = views.map((view) => this.views.get(view))
+    const read = getManyTogether(cachedViews.map((cached) => cached?.values), lookups.map((l) => l.keys))
     return lookups.map(({ keys }, i) => {
-      const cached = this.views.get(views[i]!)
-      const found = cached ? cached.values.getMany(keys) : new Array<StoredValue | undefined>(keys.length).fill(undefined)
+      const cached = cachedViews[i]
+      const found = read[i]!
       const missing: number[] = []
       let hits = 0
       for (let k = 0; k < keys.length; k++) {
@@ -117,7 +122,7 @@ export class NearCache {
     if (cached && cached.generation > generation) return
     if (!cached || cached.generation < generation) {
       if (cached) this.drop(view)
-      cached = { generation, values: new PackedView(`feature view ${view}`), absent: new Set() }
+      cached = { generation, values: new PackedView(`feature view ${view}`, this.store), absent: new Set() }
       this.views.set(view, cached)
     }
     const before = entrySize(cached)
@@ -145,6 +150,7 @@ export class NearCache {
     const cached = this.views.get(view)
     if (!cached) return
     this.size -= entrySize(cached)
+    cached.values.drop()
     this.views.delete(view)
   }
 }
