@@ -330,11 +330,14 @@ async function startBare(answers: Map<number, Buffer>): Promise<{ url: string; p
   }
 }
 
+/** Clock ticks a second, the unit of /proc's CPU times (`getconf CLK_TCK`; 100 where it cannot be asked). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100
+
 /** A process's CPU time so far (user + system), in µs, from /proc (Linux): each server is a process of its own. */
 function processCpuMicros(pid: number): number {
-  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th, in clock ticks (100 a second).
+  // Fields after the command name (which may hold spaces, so split after its closing parenthesis): utime is the 12th, stime the 13th, in clock ticks.
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / CLOCK_TICKS
 }
 
 async function measure(server: { url: string; pid: number }, headers: Record<string, string>, { entities, seconds, batches, pacedLoad }: BenchOptions): Promise<StepResult[]> {
