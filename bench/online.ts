@@ -48,8 +48,9 @@ const FEATURES_PER_VIEW = 10
 const FIXED_RATE = 1000
 /** Maximum-rate runs alternate between asof and the bare route in this many slices. */
 const MAX_ROUNDS = 3
-/** Seconds of load on each server, after every body was asked once, before anything is measured. */
+/** Seconds of load on each server, after every body was asked once, before anything is measured: as fast as it answers, then at the fixed rate. */
 const WARM_SECONDS = 4
+const WARM_FIXED_SECONDS = 8
 
 /** What the load process is told to do; it answers with a LoadResult on stdout. */
 interface LoadJob {
@@ -365,12 +366,17 @@ async function measure(server: { url: string; pid: number }, headers: Record<str
       const job = { url: '', headers, bodies: payload, seconds }
       // Warm-up to a long-running server's state: every body asked once, so server mode's
       // near-cache holds every key the measurements ask for (embedded mode loaded every view
-      // before it opened its port), then WARM_SECONDS more: a fresh server is slower while V8 optimizes
-      // its hot path (over four 4-second runs at 1,000 req/s after the cache filled, 138, 28, 6
-      // and 0 functions were optimized, and the 1-entity p99 was 2.6, 0.9, 0.4 and 0.5 ms).
+      // before it opened its port), then WARM_SECONDS as fast as it answers and WARM_FIXED_SECONDS
+      // at the fixed rate, from the generator that measures it: a fresh server is slower while V8
+      // optimizes its hot path, and the fixed-rate generator's traffic (its headers, its sockets)
+      // had V8 optimize and deoptimize code again after autocannon's (68 functions optimized and
+      // 30 deoptimized in the first 4 s of it). Over three 4-second fixed-rate runs after
+      // autocannon's 4 s, the 1-entity p99 was 2.5–2.7, 1.5–1.9, then 1.0–1.2 ms.
       await onAsof({ ...job, rate: 0, seconds: 1, amount: payload.length, connections: 8 })
       await onAsof({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 })
+      await onAsof({ ...job, rate: FIXED_RATE, seconds: WARM_FIXED_SECONDS })
       await onBare({ ...job, rate: 0, seconds: WARM_SECONDS, connections: 8 }, batch)
+      await onBare({ ...job, rate: FIXED_RATE, seconds: WARM_FIXED_SECONDS }, batch)
       const fixed = await onAsof({ ...job, rate: FIXED_RATE })
       // The bare route at the same fixed rate: the latency this machine, loaded as it is, adds by itself.
       const bareFixed = await onBare({ ...job, rate: FIXED_RATE }, batch)
