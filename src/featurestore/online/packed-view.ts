@@ -36,7 +36,8 @@ export class PackedStore {
   private used = 0
   private slots = new Int32Array(INITIAL_SLOTS)
   private entities = 0
-  private views = 0
+  /** The next view number never handed out. */
+  private nextView = 0
   /** View numbers dropped (their records are dead until `compact`), and those free again. */
   private readonly dropped = new Uint8Array(MAX_VIEWS)
   private droppedCount = 0
@@ -54,10 +55,10 @@ export class PackedStore {
 
   /** A number for a new view (version) in this store: a dropped view's once its records are gone. */
   addView(): number {
-    if (this.free.length === 0 && this.views === MAX_VIEWS && this.droppedCount > 0) this.compact()
+    if (this.free.length === 0 && this.nextView === MAX_VIEWS && this.droppedCount > 0) this.compact()
     if (this.free.length > 0) return this.free.pop()!
-    if (this.views === MAX_VIEWS) throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `${this.name} holds ${MAX_VIEWS} view versions, the most it can`)
-    return this.views++
+    if (this.nextView === MAX_VIEWS) throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `${this.name} holds ${MAX_VIEWS} view versions, the most it can`)
+    return this.nextView++
   }
 
   /** Forgets view `view` and its `live` records: they are dead, and gone at the next `compact`. */
@@ -195,7 +196,7 @@ export class PackedStore {
       this.place(to)
       this.entities++
     }
-    for (let view = 0; view < this.views; view++) {
+    for (let view = 0; view < this.nextView; view++) {
       if (!this.dropped[view]) continue
       this.dropped[view] = 0
       this.free.push(view)
@@ -211,7 +212,7 @@ export class PackedStore {
    * what the store holds, so the copying stays in proportion to the writes.
    */
   private compactIfDue(): void {
-    if ((this.dead > MIN_DEAD && this.dead > this.live) || (this.appended > MIN_DEAD && this.appended > this.laidOut)) this.compact()
+    if ((this.dead > MIN_TO_COMPACT && this.dead > this.live) || (this.appended > MIN_TO_COMPACT && this.appended > this.laidOut)) this.compact()
   }
 
   /**
@@ -376,7 +377,7 @@ export class PackedView {
 const INITIAL_BYTES = 64 * 1024
 const INITIAL_SLOTS = 1024
 /** Compaction waits for this many dead or scattered records, so a small store is not copied on every few writes. */
-const MIN_DEAD = 1024
+const MIN_TO_COMPACT = 1024
 const MAX_BYTES = 2 ** 31 - 8
 /** View numbers are u16. */
 const MAX_VIEWS = 0x10000
