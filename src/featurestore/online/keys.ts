@@ -43,12 +43,20 @@ function encodeKeyPart(v: Value): string | null {
  * appear in Feast's JSON responses.
  */
 export function encodeFeatureValues(values: readonly Value[]): string {
-  return JSON.stringify(values, function (this: Record<string, unknown>, key: string, v: unknown) {
-    const raw = this[key] // before toJSON, which turns a Buffer into {type, data}
-    if (typeof raw === 'bigint') return raw.toString()
-    if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64')
-    return v
-  })
+  // A row of scalars (the common case) needs no replacer, which JSON.stringify calls for every
+  // value: it was most of materialization's encoding time.
+  return values.every(isJsonScalar) ? JSON.stringify(values) : JSON.stringify(values, jsonSafe)
+}
+
+function isJsonScalar(v: Value): boolean {
+  return v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'
+}
+
+function jsonSafe(this: Record<string, unknown>, key: string, v: unknown): unknown {
+  const raw = this[key] // before toJSON, which turns a Buffer into {type, data}
+  if (typeof raw === 'bigint') return raw.toString()
+  if (raw instanceof Uint8Array) return Buffer.from(raw).toString('base64')
+  return v
 }
 
 export function decodeFeatureValues(text: string): Value[] {
