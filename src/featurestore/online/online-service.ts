@@ -96,11 +96,11 @@ class PlanCache {
   delete(cached: CachedPlan): void {
     const key = bucketKey(cached.shape)
     const bucket = this.buckets.get(key)
-    const rest = bucket?.filter((c) => c !== cached)
-    if (!bucket || rest!.length === bucket.length) return
+    const at = bucket ? bucket.indexOf(cached) : -1
+    if (at < 0) return
+    bucket!.splice(at, 1)
     this.size--
-    if (rest!.length) this.buckets.set(key, rest!)
-    else this.buckets.delete(key)
+    if (!bucket!.length) this.buckets.delete(key)
   }
 
   clear(): void {
