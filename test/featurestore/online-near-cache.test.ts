@@ -285,4 +285,15 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     await store.close()
     await until('the session ends', async () => (await listeners()) === 0)
   })
+
+  it('a closed engine opens no LISTEN session, for a store that was still starting one', async () => {
+    const engine = await PostgresEngine.open(PG_URL!, { schema: opened.schema })
+    await engine.close()
+    let heard = false
+    const subscription = engine.listen('asof_online', { connected: () => { heard = true }, notify: () => { heard = true } })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    assert.equal(await listeners(), 0)
+    assert.equal(heard, false)
+    await subscription.close()
+  })
 })

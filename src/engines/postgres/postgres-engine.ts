@@ -58,6 +58,7 @@ export class PostgresEngine extends EngineBase {
   readonly db: Kysely<any>
   protected readonly sqlTypes = SQL_TYPES
   private readonly listeners = new Set<NotificationListener>()
+  private closed = false
 
   private constructor(
     readonly pool: pg.Pool,
@@ -95,9 +96,12 @@ export class PostgresEngine extends EngineBase {
   /**
    * LISTENs on `channel` in a session of its own, reconnecting after losses until closed (or
    * until the engine closes). The handler hears payloads and when the LISTEN is (not) in effect.
+   * Once the engine is closed nothing is opened: a caller still starting to listen (an online
+   * store's first read) would otherwise leave a session nobody closes, holding the process open.
    */
   listen(channel: string, handler: NotificationHandler): Subscription {
     const listenSql = this.compile(sql`listen ${sql.id(assertIdentifier(channel, 'channel'))}`).sql
+    if (this.closed) return { close: async () => {} }
     const listener = new NotificationListener(this.newClient, channel, listenSql, handler)
     this.listeners.add(listener)
     return {
@@ -183,6 +187,7 @@ export class PostgresEngine extends EngineBase {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await Promise.all([...this.listeners].map((l) => l.close()))
     this.listeners.clear()
     await this.db.destroy() // ends the pool
