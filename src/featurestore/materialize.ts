@@ -143,7 +143,7 @@ async function materializeView(deps: MaterializeDeps, resolved: ResolvedView, st
   if (!gate || gate.success) {
     const rows = await readSource(engine, batch, spec.source.name)
     rowsRead = rows.length
-    rowsWritten = (await deps.store.write({ view: spec.name, version }, toRecords(spec, rows, `source ${spec.source.name}`))).written
+    rowsWritten = (await deps.store.write([{ ref: { view: spec.name, version }, records: toRecords(spec, rows, `source ${spec.source.name}`) }]))[0]!.written
     await onlineRepo.advanceWatermark(deps.metadata.db, deps.featureStore.project, spec.name, version, formatMicros(end), new Date().toISOString())
   }
   const result: ViewMaterialization = {

@@ -113,8 +113,8 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const a = { view: 'same_a', version: 1 }
     const b = { view: 'same_b', version: 2 }
     const writer = open('writer')
-    await writer.write(a, keys(0, 50).map((k, i) => record(k, [i, `a${i}`, null], 1000 + i)))
-    await writer.write(b, keys(25, 50).map((k, i) => ({ ...record(k, [[i], { x: i }], 7), createdTs: i })))
+    await writer.write([{ ref: a, records: keys(0, 50).map((k, i) => record(k, [i, `a${i}`, null], 1000 + i)) }])
+    await writer.write([{ ref: b, records: keys(25, 50).map((k, i) => ({ ...record(k, [[i], { x: i }], 7), createdTs: i })) }])
     const asked = [...keys(0, 100), null]
     const lookups = [{ ref: a, keys: asked }, { ref: b, keys: asked }, { ref: a, keys: asked.slice(10, 20) }]
     const cached = open('replica')
@@ -131,10 +131,10 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const writer = open('writer')
     const reader = open('replica')
     const lookups = [{ ref, keys: keys(0, 10) }]
-    await writer.write(ref, keys(0, 10).map((k) => record(k, ['old'], 1)))
+    await writer.write([{ ref, records: keys(0, 10).map((k) => record(k, ['old'], 1)) }])
     await warm(reader, lookups)
     await warm(writer, lookups)
-    await writer.write(ref, [record(key(3), ['new'], 2)])
+    await writer.write([{ ref, records: [record(key(3), ['new'], 2)] }])
     assert.equal((await writer.read(lookups))[0]![3]!.values[0], 'new', 'a store sees its own write when the write returns')
     await until('the replica sees the write', async () => (await reader.read(lookups))[0]![3]!.values[0] === 'new')
     await warm(reader, lookups) // and caches again
@@ -148,7 +148,7 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const lookups = [{ ref, keys: [key(1)] }]
     await warm(reader, lookups)
     assert.deepEqual(await reader.read(lookups), [[undefined]])
-    await writer.write(ref, [record(key(1), ['here'], 1)])
+    await writer.write([{ ref, records: [record(key(1), ['here'], 1)] }])
     await until('the key is found', async () => (await reader.read(lookups))[0]![0]?.values[0] === 'here')
   })
 
@@ -157,7 +157,7 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const n = 4000
     const all = keys(0, n)
     const writer = open('writer')
-    const writeAll = (generation: number) => Promise.all(views.map((ref) => writer.write(ref, all.map((k) => record(k, [`g${generation}`], generation)))))
+    const writeAll = (generation: number) => Promise.all(views.map((ref) => writer.write([{ ref, records: all.map((k) => record(k, [`g${generation}`], generation)) }])))
     await writeAll(0)
     const readers = [open('replica'), open('writer')]
     for (const r of readers) await warm(r, views.map((ref) => ({ ref, keys: all.slice(0, 100) })))
@@ -199,8 +199,8 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const a = { view: 'bound_a', version: 1 }
     const b = { view: 'bound_b', version: 1 }
     const writer = open('writer')
-    await writer.write(a, keys(0, 20).map((k) => record(k, ['a'], 1)))
-    await writer.write(b, keys(0, 20).map((k) => record(k, ['b'], 1)))
+    await writer.write([{ ref: a, records: keys(0, 20).map((k) => record(k, ['a'], 1)) }])
+    await writer.write([{ ref: b, records: keys(0, 20).map((k) => record(k, ['b'], 1)) }])
     const store = open('replica', 10)
     const eightOf = (ref: typeof a) => [{ ref, keys: keys(0, 8) }]
     await warm(store, eightOf(a))
@@ -221,7 +221,7 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     const writer = open('writer')
     const reader = open('replica')
     const lookups = [{ ref, keys: [key(1)] }]
-    await writer.write(ref, [record(key(1), ['before'], 1)])
+    await writer.write([{ ref, records: [record(key(1), ['before'], 1)] }])
     await warm(reader, lookups)
     // A change no notification announces: the cache keeps answering what it holds...
     await sql`update online_values set feature_values = '["unannounced"]' where view = ${ref.view}`.execute(metadata.db)
@@ -253,7 +253,7 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     await withSilenceableReader(async (reader, silence) => {
       const ref = { view: 'silent', version: 1 }
       const lookups = [{ ref, keys: [key(1)] }]
-      await open('writer').write(ref, [record(key(1), ['before'], 1)])
+      await open('writer').write([{ ref, records: [record(key(1), ['before'], 1)] }])
       await warm(reader, lookups)
       await sql`update online_values set feature_values = '["unannounced"]' where view = ${ref.view}`.execute(metadata.db)
       silence()
@@ -267,10 +267,10 @@ describe('postgres: online near-cache', { skip: PG_SKIP_REASON }, () => {
     await withSilenceableReader(async (reader, silence) => {
       const ref = { view: 'combined', version: 1 }
       const writer = open('writer')
-      await writer.write(ref, [record(key(1), ['old'], 1), record(key(2), ['old'], 1)])
+      await writer.write([{ ref, records: [record(key(1), ['old'], 1), record(key(2), ['old'], 1)] }])
       await warm(reader, [{ ref, keys: [key(1)] }])
       silence()
-      await writer.write(ref, [record(key(1), ['new'], 2), record(key(2), ['new'], 2)])
+      await writer.write([{ ref, records: [record(key(1), ['new'], 2), record(key(2), ['new'], 2)] }])
       const [answer] = await reader.read([{ ref, keys: [key(1), key(2)] }])
       assert.deepEqual(answer!.map((v) => v!.values[0]), ['new', 'new'])
     })

@@ -48,17 +48,17 @@ for (const target of ENGINES) {
     const readOne = async (s: OnlineStore, keys: (string | null)[], r = ref) => (await s.read([{ ref: r, keys }]))[0]!
 
     it('newer wins, ties go to the later created timestamp, and rewrites are idempotent', async () => {
-      await store.write(ref, [record(key(1), [0.5, 10], 100), record(key(2), [0.1, 1], 100, 5)])
+      await store.write([{ ref, records: [record(key(1), [0.5, 10], 100), record(key(2), [0.1, 1], 100, 5)] }])
       // older event: ignored; same event + newer created: replaces; same event + null created: ignored
-      const stats = await store.write(ref, [record(key(1), [0.9, 99], 50), record(key(2), [0.2, 2], 100, 6)])
-      assert.equal(stats.written, 1)
-      await store.write(ref, [record(key(2), [0.3, 3], 100, null)])
+      const stats = await store.write([{ ref, records: [record(key(1), [0.9, 99], 50), record(key(2), [0.2, 2], 100, 6)] }])
+      assert.deepEqual(stats, [{ written: 1 }])
+      await store.write([{ ref, records: [record(key(2), [0.3, 3], 100, null)] }])
       for (const s of [store, reopen()]) { // the cache and a fresh fill from the table agree
         const [a, b] = await readOne(s, [key(1), key(2)])
         assert.deepEqual(a!.values, [0.5, 10])
         assert.deepEqual(b!.values, [0.2, 2])
       }
-      await store.write(ref, [record(key(1), [0.5, 10], 100)])
+      await store.write([{ ref, records: [record(key(1), [0.5, 10], 100)] }])
       assert.deepEqual((await readOne(reopen(), [key(1)]))[0]!.values, [0.5, 10])
       const fresh = reopen()
       await readOne(fresh, [key(1), key(2)])
@@ -67,9 +67,35 @@ for (const target of ENGINES) {
       if (target.kind === 'duckdb') assert.deepEqual(fresh.cacheStats(), { hits: 3, fills: 1 })
     })
 
+    it('breaks a tie of equal timestamps by the features’ UTF-8 bytes, whichever is written first, in the cache and the table', async () => {
+      const r = { view: 'ties', version: 1 }
+      // U+FFFD sorts after 😀 as UTF-16 (0xFFFD > 0xD83D) but before it as UTF-8 (EF… < F0…).
+      const low = record(key(1), ['\uFFFD'], 5, 2)
+      const high = record(key(1), ['😀'], 5, 2)
+      await store.write([{ ref: r, records: [low] }])
+      await store.write([{ ref: r, records: [high] }])
+      await store.write([{ ref: r, records: [{ ...low, key: key(2) }] }, { ref: { view: 'ties', version: 2 }, records: [high, low] }])
+      await store.write([{ ref: r, records: [{ ...high, key: key(2) }] }, { ref: { view: 'ties', version: 2 }, records: [low, high] }])
+      for (const s of [store, reopen()]) {
+        assert.deepEqual((await readOne(s, [key(1), key(2)], r)).map((v) => v!.values), [['😀'], ['😀']])
+        assert.deepEqual((await readOne(s, [key(1)], { view: 'ties', version: 2 }))[0]!.values, ['😀'])
+      }
+    })
+
+    it('writes the views of one call all or nothing', async () => {
+      const [a, b] = [{ view: 'atomic_a', version: 1 }, { view: 'atomic_b', version: 1 }]
+      await store.write([{ ref: a, records: [record(key(1), ['before'], 1)] }])
+      // The second view's row is refused by the database (an event time that is no number).
+      await assert.rejects(store.write([{ ref: a, records: [record(key(1), ['after'], 2)] }, { ref: b, records: [record(key(1), ['after'], Number.NaN)] }]))
+      for (const s of [store, reopen()]) {
+        assert.deepEqual((await readOne(s, [key(1)], a))[0]!.values, ['before'])
+        assert.equal((await readOne(s, [key(1)], b))[0], undefined)
+      }
+    })
+
     it('keeps the string "7" and the number 7 apart, and composite keys as tuples', async () => {
       const r = { view: 'trips', version: 1 }
-      await store.write(r, [record(key('7'), ['string'], 1), record(key(7), ['number'], 1), record(key(1, 12), ['a'], 1), record(key(11, 2), ['b'], 1)])
+      await store.write([{ ref: r, records: [record(key('7'), ['string'], 1), record(key(7), ['number'], 1), record(key(1, 12), ['a'], 1), record(key(11, 2), ['b'], 1)] }])
       for (const s of [store, reopen()]) {
         const got = await readOne(s, [key('7'), key(7), key(1, 12), key(11, 2), key(1, 2), null], r)
         assert.deepEqual(got.map((g) => g?.values[0]), ['string', 'number', 'a', 'b', undefined, undefined])
@@ -79,7 +105,7 @@ for (const target of ENGINES) {
     it('answers several views in one read, with shared and separate key arrays, keys with newlines and tabs', async () => {
       const r = { view: 'tabs', version: 1 }
       const odd = key('a\nb\tc', '"\\')
-      await store.write(r, [record(odd, ['odd\n\t'], 1, 3), record(key(2), ['two'], 2)])
+      await store.write([{ ref: r, records: [record(odd, ['odd\n\t'], 1, 3), record(key(2), ['two'], 2)] }])
       const shared = [key(2), null, odd]
       for (const s of [store, reopen()]) {
         const [first, second, third, fourth] = await s.read([
@@ -96,7 +122,7 @@ for (const target of ENGINES) {
 
     it('keeps versions apart and stores bigints, bytes, lists and nulls', async () => {
       const v2 = { view: 'driver_stats', version: 2 }
-      await store.write(v2, [record(key(1), [2n ** 60n, new Uint8Array([1, 2]), [1, 2], null], 7)])
+      await store.write([{ ref: v2, records: [record(key(1), [2n ** 60n, new Uint8Array([1, 2]), [1, 2], null], 7)] }])
       const [got] = await readOne(reopen(), [key(1)], v2)
       assert.deepEqual(got!.values, [(2n ** 60n).toString(), 'AQI=', [1, 2], null])
       assert.deepEqual((await readOne(reopen(), [key(1)]))[0]!.values, [0.5, 10])
@@ -106,12 +132,12 @@ for (const target of ENGINES) {
       const r = { view: 'swap', version: 1 }
       const n = 3000
       const keys = Array.from({ length: n }, (_, i) => key(i))
-      await store.write(r, keys.map((k) => record(k, ['old'], 1)))
+      await store.write([{ ref: r, records: keys.map((k) => record(k, ['old'], 1)) }])
       const reader = reopen()
       await readOne(reader, keys, r) // fills its cache before the write
       const seen = new Set<string>()
       let writing = true
-      const write = store.write(r, keys.map((k) => record(k, ['new'], 2))).finally(() => { writing = false })
+      const write = store.write([{ ref: r, records: keys.map((k) => record(k, ['new'], 2)) }]).finally(() => { writing = false })
       const readers = [store, reader, reopen()]
       while (writing) {
         await new Promise((resolve) => setImmediate(resolve)) // cache reads never yield to I/O on their own

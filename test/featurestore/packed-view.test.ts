@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { Value } from '../../src/engines/index.js'
 import { encodeEntityKey, encodeFeatureValues } from '../../src/featurestore/online/keys.js'
-import { isNewerOrSame } from '../../src/featurestore/online/online-store.js'
+import { wins } from '../../src/featurestore/online/online-store.js'
 import { getManyTogether, PackedStore, PackedView } from '../../src/featurestore/online/packed-view.js'
 
 const value: fc.Arbitrary<Value> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 })) as fc.Arbitrary<Value>
@@ -40,7 +40,7 @@ describe('packed view (the embedded online cache of one view version)', () => {
         views[p.view]!.putIfNewer(p.key, json, p.eventTs, p.createdTs)
         const reference = references[p.view]!
         const held = reference.get(p.key)
-        if (!held || isNewerOrSame(p, held)) reference.set(p.key, { json, eventTs: p.eventTs, createdTs: p.createdTs })
+        if (!held || wins(p, json, held, () => Buffer.from(held.json))) reference.set(p.key, { json, eventTs: p.eventTs, createdTs: p.createdTs })
         if (p.then === 'compact') store.compact()
         if (p.then === 'drop') {
           views[p.view]!.drop()
@@ -75,6 +75,19 @@ describe('packed view (the embedded online cache of one view version)', () => {
       assert.deepEqual(getManyTogether(asked, askedKeys).map((found) => found.map(record)),
         asked.map((view, l) => askedKeys[l]!.map((k) => (k === null ? undefined : record(view.get(k))))))
     }), { numRuns: 20 })
+  })
+
+  it('keeps the same value of a key whatever order its puts arrive in (the tie-break is total)', () => {
+    const tied = fc.record({ values: fc.array(value, { maxLength: 2 }), eventTs: fc.integer({ min: 0, max: 1 }), createdTs: fc.option(fc.integer({ min: 0, max: 1 }), { nil: null }) })
+    fc.assert(fc.property(fc.array(tied, { minLength: 1, maxLength: 12 }).chain((puts) => fc.tuple(fc.constant(puts), fc.shuffledSubarray(puts, { minLength: puts.length }))), ([puts, reordered]) => {
+      const kept = [puts, reordered].map((order) => {
+        const view = new PackedView('v@1')
+        for (const p of order) view.putIfNewer('["n:1"]', encodeFeatureValues(p.values), p.eventTs, p.createdTs)
+        const stored = view.get('["n:1"]')!
+        return [stored.eventTs, stored.createdTs, stored.buffer.toString('utf8', stored.start, stored.end)]
+      })
+      assert.deepEqual(kept[1], kept[0])
+    }), { numRuns: 500 })
   })
 
   it('moves records through compactions whole, and leaves a value read before one as it was read', () => {

@@ -1,8 +1,8 @@
 import { sql } from 'kysely'
 import type { MetadataStore } from '../../metadata/index.js'
 import { OnlineCache } from './cache.js'
-import { latestPerKey, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type StoredValue, type WriteStats, viewKey } from './online-store.js'
-import { encodeRecords, readView, upsertOnlineRows, type RowsSource } from './online-table.js'
+import { type CacheStats, type OnlineLookup, type OnlineStore, type OnlineViewRef, type StoredValue, type ViewWrite, type WriteStats, viewKey } from './online-store.js'
+import { encodeWrites, readView, statsInOrder, upsertOnlineRows, type RowsSource } from './online-table.js'
 import { getManyTogether, PackedView } from './packed-view.js'
 
 /**
@@ -17,12 +17,23 @@ export class DuckDbOnlineStore implements OnlineStore {
 
   constructor(private readonly metadata: MetadataStore, private readonly project: string) {}
 
-  async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
-    const rows = encodeRecords(latestPerKey(records))
+  /**
+   * One transaction at a time per database file (`serialized`): DuckDB's optimistic concurrency
+   * aborts the later of two transactions that write one row ("Conflict on update!"), and a
+   * retry would redo the whole upsert. The cache applies what committed in one synchronous step.
+   */
+  async write(writes: readonly ViewWrite[]): Promise<WriteStats[]> {
+    const encoded = encodeWrites(writes)
     const now = new Date().toISOString()
-    const written = await this.metadata.transaction((tx) => upsertOnlineRows(tx, rowsFromJson, this.project, ref, rows, now))
-    this.cache.applyCommitted(viewKey(ref), rows)
-    return { written }
+    return serialized(this.metadata, async () => {
+      const written = await this.metadata.transaction(async (tx) => {
+        const counts: number[] = []
+        for (const { ref, rows } of encoded) counts.push(await upsertOnlineRows(tx, rowsFromJson, this.project, ref, rows, now))
+        return counts
+      })
+      for (const { ref, rows } of encoded) this.cache.applyCommitted(viewKey(ref), rows)
+      return statsInOrder(encoded, written)
+    })
   }
 
   async read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]> {
@@ -55,6 +66,16 @@ export class DuckDbOnlineStore implements OnlineStore {
 
   /** Nothing of its own: the engine holds the file. */
   async close(): Promise<void> {}
+}
+
+/** The last online write queued on each database (a process may open a store more than once). */
+const writeQueues = new WeakMap<MetadataStore, Promise<unknown>>()
+
+/** Runs `write` after every online write queued before it on `metadata`'s database. */
+function serialized<T>(metadata: MetadataStore, write: () => Promise<T>): Promise<T> {
+  const done = (writeQueues.get(metadata) ?? Promise.resolve()).then(write)
+  writeQueues.set(metadata, done.catch(() => undefined))
+  return done
 }
 
 /**

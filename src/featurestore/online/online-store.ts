@@ -111,17 +111,26 @@ export interface OnlineLookup {
 }
 
 export interface WriteStats {
-  /** Rows inserted or replaced; the rest were older than what the store held. */
+  /** Rows inserted or replaced; the rest lost to what the store held (`wins`). */
   readonly written: number
+}
+
+/** The records of one view version to write. */
+export interface ViewWrite {
+  readonly ref: OnlineViewRef
+  readonly records: readonly OnlineRecord[]
 }
 
 /**
  * The online store: the latest feature values per (view version, entity key), in the metadata
- * database. Writes are newer-wins (`isNewerOrSame`), idempotent, and atomic per view: one
- * transaction per call, so a reader sees the view before or after it, never a mix.
+ * database. Writes follow `wins` (so any number of concurrent writers end in the same state,
+ * whatever order they commit in), are idempotent, and are atomic across the views of one call:
+ * one transaction, applied to the in-process caches in one step after it commits, so a reader
+ * sees all of a call's views before or after it, never a mix, and a failed call changes nothing.
  */
 export interface OnlineStore {
-  write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats>
+  /** One `WriteStats` per view write, in the order given. */
+  write(writes: readonly ViewWrite[]): Promise<WriteStats[]>
   /** For each lookup, the stored value of each key, or undefined (null keys are never found). */
   read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
   /**
@@ -143,22 +152,30 @@ export interface CacheStats {
   readonly fills: number
 }
 
-/**
- * The "newer wins" rule, shared by SQL upserts and the in-process cache: a later event
- * timestamp wins, then a later created timestamp (null lowest); an equal pair replaces, which
- * keeps repeated writes idempotent.
- */
-export function isNewerOrSame(candidate: { eventTs: number; createdTs: number | null }, stored: { eventTs: number; createdTs: number | null }): boolean {
-  if (candidate.eventTs !== stored.eventTs) return candidate.eventTs > stored.eventTs
-  return (candidate.createdTs ?? -Infinity) >= (stored.createdTs ?? -Infinity)
+/** When a stored value was true: its event timestamp and its created timestamp (epoch microseconds). */
+export interface Versioned {
+  readonly eventTs: number
+  readonly createdTs: number | null
 }
 
-/** Keeps, per key, only the record that wins under `isNewerOrSame` (an upsert must not see a key twice). */
-export function latestPerKey(records: readonly OnlineRecord[]): OnlineRecord[] {
-  const byKey = new Map<string, OnlineRecord>()
-  for (const r of records) {
-    const seen = byKey.get(r.key)
-    if (!seen || isNewerOrSame(r, seen)) byKey.set(r.key, r)
-  }
-  return [...byKey.values()]
+/**
+ * The "newest wins" rule: the one place that decides which of two values of an entity in a view
+ * version the online store keeps, for pushes and materialization alike, in the SQL upsert
+ * (`upsertOnlineRows` says the same in SQL) and in the in-process caches. The later event
+ * timestamp wins, then the later created timestamp (null lowest), then, for writers that sent
+ * equal timestamps, the greater features' JSON text in UTF-8 byte order. That is a total order
+ * on what is written, so the value kept does not depend on the order in which concurrent writes
+ * arrive or on the order of rows within one; an equal value replaces, which keeps repeated
+ * writes idempotent. `storedJson` is only called for a tie.
+ */
+export function wins(candidate: Versioned, candidateJson: string | Uint8Array, stored: Versioned, storedJson: () => Uint8Array): boolean {
+  if (candidate.eventTs !== stored.eventTs) return candidate.eventTs > stored.eventTs
+  const created = candidate.createdTs ?? -Infinity
+  const storedCreated = stored.createdTs ?? -Infinity
+  if (created !== storedCreated) return created > storedCreated
+  return Buffer.compare(utf8(candidateJson), storedJson()) >= 0
+}
+
+function utf8(json: string | Uint8Array): Uint8Array {
+  return typeof json === 'string' ? Buffer.from(json) : json
 }

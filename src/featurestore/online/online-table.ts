@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { MetadataSchema } from '../../metadata/index.js'
 import { encodeFeatureValues } from './keys.js'
-import type { OnlineRecord, OnlineViewRef } from './online-store.js'
+import { wins, type OnlineRecord, type OnlineViewRef, type ViewWrite, type WriteStats } from './online-store.js'
 
 /** One record as the upsert reads it. */
 export interface EncodedRow {
@@ -20,15 +20,55 @@ export type RowsSource = (rows: readonly EncodedRow[]) => RawBuilder<unknown>
 
 const ROWS_PER_STATEMENT = 50_000
 
-/** Records as the online table stores them (encoded once: the embedded cache keeps the same text). */
+/**
+ * Records as the online table stores them (encoded once: the embedded cache keeps the same
+ * text), one per key, the one that `wins`, and in key order. An upsert must not see a key twice;
+ * and writers that lock rows in one order cannot deadlock: PostgreSQL locks each row an upsert
+ * writes until the commit, so two pushes of keys [1001, 1002] and [1002, 1001] written as given
+ * wait for each other.
+ */
 export function encodeRecords(records: readonly OnlineRecord[]): EncodedRow[] {
-  return records.map((r) => ({ entity_key: r.key, feature_values: encodeFeatureValues(r.values), event_ts_us: r.eventTs, created_ts_us: r.createdTs }))
+  const byKey = new Map<string, EncodedRow>()
+  for (const r of records) {
+    const row = { entity_key: r.key, feature_values: encodeFeatureValues(r.values), event_ts_us: r.eventTs, created_ts_us: r.createdTs }
+    const seen = byKey.get(r.key)
+    if (!seen || wins(asVersioned(row), row.feature_values, asVersioned(seen), () => Buffer.from(seen.feature_values))) byKey.set(r.key, row)
+  }
+  return [...byKey.values()].sort((a, b) => (a.entity_key < b.entity_key ? -1 : a.entity_key > b.entity_key ? 1 : 0))
+}
+
+/** A view write encoded (`encodeRecords`), with its place in the caller's list. */
+export interface EncodedWrite {
+  readonly ref: OnlineViewRef
+  readonly rows: readonly EncodedRow[]
+  readonly at: number
 }
 
 /**
- * Upserts encoded records (one per key) into `online_values` with the newer-wins rule of
- * `isNewerOrSame`, expressed in SQL so that it holds against rows this process never saw.
- * Run inside a transaction for atomicity. Returns the rows inserted or replaced.
+ * The writes of one transaction, each encoded, in view order (name, then version): like keys
+ * within a view, the order in which every writer takes the views' row locks.
+ */
+export function encodeWrites(writes: readonly ViewWrite[]): EncodedWrite[] {
+  return writes.map(({ ref, records }, at) => ({ ref, rows: encodeRecords(records), at }))
+    .sort((a, b) => (a.ref.view < b.ref.view ? -1 : a.ref.view > b.ref.view ? 1 : a.ref.version - b.ref.version))
+}
+
+/** Rows written per write, back in the caller's order. */
+export function statsInOrder(writes: readonly EncodedWrite[], written: readonly number[]): WriteStats[] {
+  const stats: WriteStats[] = new Array(writes.length)
+  writes.forEach((w, i) => (stats[w.at] = { written: written[i]! }))
+  return stats
+}
+
+function asVersioned(row: EncodedRow) {
+  return { eventTs: row.event_ts_us, createdTs: row.created_ts_us }
+}
+
+/**
+ * Upserts encoded records (`encodeRecords`: one per key, in key order, which the statements
+ * keep) into `online_values` with the rule of `wins`, expressed in SQL so that it holds against
+ * rows this process never saw (`collate "C"` compares UTF-8 bytes on both engines). Run inside a
+ * transaction for atomicity. Returns the rows inserted or replaced.
  *
  * @example
  * insert into online_values (project, view, version, entity_key, …)
@@ -36,7 +76,9 @@ export function encodeRecords(records: readonly OnlineRecord[]): EncodedRow[] {
  * on conflict (project, view, version, entity_key) do update set feature_values = excluded.feature_values, …
  * where excluded.event_ts_us > online_values.event_ts_us
  *    or (excluded.event_ts_us = online_values.event_ts_us
- *        and coalesce(excluded.created_ts_us, $5) >= coalesce(online_values.created_ts_us, $5))
+ *        and (coalesce(excluded.created_ts_us, $5) > coalesce(online_values.created_ts_us, $5)
+ *             or (coalesce(excluded.created_ts_us, $5) = coalesce(online_values.created_ts_us, $5)
+ *                 and excluded.feature_values collate "C" >= online_values.feature_values collate "C")))
  */
 export async function upsertOnlineRows(
   db: Kysely<MetadataSchema>, rowsSource: RowsSource, project: string, ref: OnlineViewRef, records: readonly EncodedRow[], now: string,
@@ -55,7 +97,9 @@ export async function upsertOnlineRows(
         created_ts_us = excluded.created_ts_us, written_at = excluded.written_at
       where excluded.event_ts_us > online_values.event_ts_us
         or (excluded.event_ts_us = online_values.event_ts_us
-            and coalesce(excluded.created_ts_us, ${NULL_CREATED}) >= coalesce(online_values.created_ts_us, ${NULL_CREATED}))`
+            and (coalesce(excluded.created_ts_us, ${NULL_CREATED}) > coalesce(online_values.created_ts_us, ${NULL_CREATED})
+                 or (coalesce(excluded.created_ts_us, ${NULL_CREATED}) = coalesce(online_values.created_ts_us, ${NULL_CREATED})
+                     and excluded.feature_values collate "C" >= online_values.feature_values collate "C")))`
       .execute(db)
     written += Number(result.numAffectedRows ?? 0)
   }

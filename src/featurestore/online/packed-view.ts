@@ -1,6 +1,6 @@
 import { AsofError } from '../../core/index.js'
 import { featureValueBounds } from './keys.js'
-import { isNewerOrSame, StoredValue } from './online-store.js'
+import { StoredValue, wins } from './online-store.js'
 
 /**
  * The stored values of feature view versions, packed into one byte arena and one slot table
@@ -120,7 +120,7 @@ export class PackedStore {
 
   /**
    * Stores `json` (the features' JSON array, as text or as its UTF-8 bytes) as `view`'s record of
-   * `key` unless what is stored is newer (`isNewerOrSame`). Returns whether it was stored, and
+   * `key` unless what is stored `wins` over it. Returns whether it was stored, and
    * whether it replaced a record of the view.
    */
   putIfNewer(view: number, key: string, json: string | Uint8Array, eventTs: number, createdTs: number | null): 'added' | 'replaced' | 'kept' {
@@ -144,7 +144,7 @@ export class PackedStore {
       }
       link = (r >> 2) + NEXT
     }
-    if (held >= 0 && !isNewerOrSame({ eventTs, createdTs }, { eventTs: this.f64[held >> 3]!, createdTs: this.createdTs(held) })) return 'kept'
+    if (held >= 0 && !wins({ eventTs, createdTs }, json, { eventTs: this.f64[held >> 3]!, createdTs: this.createdTs(held) }, () => this.jsonOf(held))) return 'kept'
     const r = this.appendRecord(view, json, eventTs, createdTs)
     // After the append, which may have moved the arena: indexes stay, arrays change.
     this.u32[(r >> 2) + NEXT] = held >= 0 ? this.u32[(held >> 2) + NEXT]! : 0
@@ -238,6 +238,12 @@ export class PackedStore {
       at = u32[(r >> 2) + NEXT]!
     }
     return undefined
+  }
+
+  /** Record `r`'s JSON, as UTF-8 bytes in the arena. */
+  private jsonOf(r: number): Uint8Array {
+    const json = r + RECORD_HEADER
+    return this.arena.subarray(json, json + this.u32[(r >> 2) + JSON_LENGTH]!)
   }
 
   private valueAt(r: number): StoredValue {

@@ -3,8 +3,8 @@ import { DEFAULT_ONLINE_CACHE_ENTRIES } from '../../core/index.js'
 import type { MetadataSchema, MetadataStore } from '../../metadata/index.js'
 import type { PostgresEngine, Subscription } from '../../engines/index.js'
 import { NearCache } from './near-cache.js'
-import { latestPerKey, StoredValue, type CacheStats, type OnlineLookup, type OnlineRecord, type OnlineStore, type OnlineViewRef, type WriteStats, viewKey } from './online-store.js'
-import { encodeRecords, upsertOnlineRows, type RowsSource } from './online-table.js'
+import { StoredValue, type CacheStats, type OnlineLookup, type OnlineStore, type OnlineViewRef, type ViewWrite, type WriteStats, viewKey } from './online-store.js'
+import { encodeWrites, statsInOrder, upsertOnlineRows, type RowsSource } from './online-table.js'
 import type { OnlineStoreOptions } from './open-online-store.js'
 
 /**
@@ -44,16 +44,27 @@ export class PostgresOnlineStore implements OnlineStore {
     this.cache = new NearCache(this.cacheEntries)
   }
 
-  async write(ref: OnlineViewRef, records: readonly OnlineRecord[]): Promise<WriteStats> {
-    const rows = encodeRecords(latestPerKey(records))
+  /**
+   * One transaction for all the views; rows and then generations are locked in one order by
+   * every writer (views by name and version, keys in order: `encodeWrites`), so concurrent
+   * writers wait for each other and never deadlock. The transaction's notifications reach every
+   * replica together at its commit; this process announces its own at once, in one step.
+   */
+  async write(writes: readonly ViewWrite[]): Promise<WriteStats[]> {
+    const encoded = encodeWrites(writes)
     const now = new Date().toISOString()
-    const { written, generation } = await this.metadata.transaction(async (tx) => {
-      const written = await upsertOnlineRows(tx, rowsFromArrays, this.project, ref, rows, now)
+    const { written, generations } = await this.metadata.transaction(async (tx) => {
+      const written: number[] = []
+      for (const { ref, rows } of encoded) written.push(await upsertOnlineRows(tx, rowsFromArrays, this.project, ref, rows, now))
       // Rows that lost to newer ones left the view as it was, and every cache of it valid.
-      return { written, generation: written > 0 ? await bumpGeneration(tx, this.project, ref) : undefined }
+      const generations: (number | undefined)[] = []
+      for (const [i, { ref }] of encoded.entries()) generations.push(written[i]! > 0 ? await bumpGeneration(tx, this.project, ref) : undefined)
+      return { written, generations }
     })
-    if (generation !== undefined) this.cache.announce(viewKey(ref), generation)
-    return { written }
+    encoded.forEach(({ ref }, i) => {
+      if (generations[i] !== undefined) this.cache.announce(viewKey(ref), generations[i])
+    })
+    return statsInOrder(encoded, written)
   }
 
   /** Nothing: the near-cache fills by key (loading whole views would read the whole online table). */

@@ -64,8 +64,9 @@ export async function pushRows(
   })
   const offline = request.to === 'online' ? undefined : await offlineTarget(views[0]!, columns)
   const appended = offline ? await offline.append(rows) : 0
-  const online: PushResult['online'] = []
-  for (const { ref, records } of onlineWrites) online.push({ ...ref, written: (await store.write(ref, records)).written })
+  // All the views in one write: a push is atomic across them.
+  const stats = onlineWrites.length ? await store.write(onlineWrites) : []
+  const online = onlineWrites.map(({ ref }, i) => ({ ...ref, written: stats[i]!.written }))
   return { rows: count, online, offline: appended }
 }
 
