@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { Errors } from '../core/index.js'
+import { blockedPortWarning, Errors } from '../core/index.js'
 
 /** Global flags every command sees. */
 export interface GlobalOptions {
@@ -21,6 +21,17 @@ export function printJson(value: unknown): void {
 export function progress(opts: GlobalOptions): (message: string) => void {
   if (opts.json || !process.stderr.isTTY) return () => {}
   return (message) => process.stderr.write(`\r\x1b[K${message}`)
+}
+
+/** A warning on stderr, in the same `asof:` voice as errors; printed with --json too (stdout stays JSON). */
+export function warn(message: string): void {
+  process.stderr.write(`asof: warning: ${message}\n`)
+}
+
+/** Warns, before listening, when `port` is one that browsers and `fetch` refuse. */
+export function warnIfBlockedPort(port: number): void {
+  const warning = blockedPortWarning(port)
+  if (warning) warn(warning)
 }
 
 /** Thrown by a command whose work ran but whose gate failed (validate, checkpoint run): exit 1. */

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { parseOrThrow } from './validate.js'
+import { DEFAULT_API_PORT } from './ports.js'
 
 /**
  * Process-level configuration, read from the environment once at start-up, validated and
@@ -54,7 +55,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     logLevel: overrides.logLevel ?? env.ASOF_LOG_LEVEL ?? 'warn',
     api: {
       host: overrides.host ?? env.ASOF_HOST ?? '127.0.0.1',
-      port: overrides.port ?? env.ASOF_PORT ?? 6566,
+      port: overrides.port ?? env.ASOF_PORT ?? DEFAULT_API_PORT,
       bodyLimit: env.ASOF_BODY_LIMIT ?? 10 * 1024 * 1024,
       maxEntityRows: env.ASOF_MAX_ENTITY_ROWS ?? 10_000,
     },

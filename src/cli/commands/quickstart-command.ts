@@ -1,19 +1,19 @@
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, Errors } from '../../core/index.js'
+import { DEFAULT_API_PORT, loadConfig, Errors } from '../../core/index.js'
 import { DuckDbEngine } from '../../engines/index.js'
 import { createExampleRepo } from '../../featurestore/index.js'
 import { TRAINING_PIPELINE_TEMPLATE } from '../../pipelines/index.js'
 import { openAsof, type Asof } from '../../asof.js'
 import { startServer } from '../../api/index.js'
-import { GateFailed, globalOptions } from '../output.js'
+import { GateFailed, globalOptions, warnIfBlockedPort } from '../output.js'
 
 interface QuickstartOptions {
   dir: string
   drivers: string
   hours: string
-  port: string
+  port?: string
   serve: boolean
 }
 
@@ -32,13 +32,13 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'where to create the example repo', 'quickstart')
     .option('--drivers <n>', 'drivers in the generated data', '100')
     .option('--hours <n>', 'hours of data per driver', '500')
-    .option('--port <port>', 'port to serve on (0 picks a free one)', '6566')
+    .option('--port <port>', `port to serve on (default ${DEFAULT_API_PORT}, or ASOF_PORT; 0 picks a free one)`)
     .option('--no-serve', 'stop after the flow instead of serving')
     .action(async (opts: QuickstartOptions, cmd: Command) => {
       const drivers = positiveInt(opts.drivers, '--drivers')
       const hours = positiveInt(opts.hours, '--hours')
-      const port = Number(opts.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw Errors.badInput('--port', `expected a port number, got ${opts.port}`)
+      const port = opts.port === undefined ? undefined : Number(opts.port)
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw Errors.badInput('--port', `expected a port number, got ${opts.port}`)
       const dir = resolve(opts.dir)
       const say = (line = '') => process.stdout.write(`${line}\n`)
 
@@ -56,12 +56,14 @@ export function register(program: Command): void {
       copyFileSync(TRAINING_PIPELINE_TEMPLATE, join(dir, 'pipelines', 'training.yaml'))
       say(`   generated ${drivers * hours} hourly driver statistics for ${drivers} drivers (${start.toISOString()} … ${end.toISOString()})`)
 
-      const asof = await openAsof(loadConfig({ repoDir: dir, logLevel: globalOptions(cmd).debug ? 'debug' : 'warn' }))
+      const config = loadConfig({ repoDir: dir, port, logLevel: globalOptions(cmd).debug ? 'debug' : 'warn' })
+      const asof = await openAsof(config)
       let serving = false
       try {
         await runFlow(asof, { say, start, end })
         if (!opts.serve) return
-        const server = await startServer(asof, { host: '127.0.0.1', port })
+        warnIfBlockedPort(config.api.port)
+        const server = await startServer(asof, { host: '127.0.0.1', port: config.api.port })
         serving = true
         say()
         say(`Serving ${asof.mode} mode on ${server.url} (Ctrl-C to stop)`)

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { loadConfig } from '../../core/index.js'
+import { DEFAULT_API_PORT, loadConfig } from '../../core/index.js'
 import { openAsof } from '../../asof.js'
 import { startServer } from '../../api/index.js'
-import { globalOptions } from '../output.js'
+import { globalOptions, warnIfBlockedPort } from '../output.js'
 
 /** `asof serve [--host H] [--port P]`: the REST API and Feast-compatible online serving. */
 export function register(program: Command): void {
@@ -10,11 +10,12 @@ export function register(program: Command): void {
     .command('serve')
     .description('serve the REST API, Feast-compatible online features and /docs until SIGTERM/SIGINT')
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or ASOF_HOST)')
-    .option('--port <port>', 'port to listen on (default 6566, or ASOF_PORT; 0 picks a free one)')
+    .option('--port <port>', `port to listen on (default ${DEFAULT_API_PORT}, or ASOF_PORT; 0 picks a free one)`)
     .option('--no-scheduler', 'do not run the pipelines scheduler in this process')
     .action(async (opts: { host?: string; port?: string; scheduler: boolean }, cmd: Command) => {
       const global = globalOptions(cmd)
       const config = loadConfig({ repoDir: global.repo, host: opts.host, port: opts.port === undefined ? undefined : Number(opts.port) })
+      warnIfBlockedPort(config.api.port)
       const asof = await openAsof(config)
       let server
       try {
