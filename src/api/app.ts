@@ -4,21 +4,16 @@ import swaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import { Errors, newId } from '../core/index.js'
 import type { Asof } from '../asof.js'
-import { ApiKeys, installAuth } from './auth.js'
+import { installAuth } from './auth.js'
+import { contractRoutes } from './contract-routes.js'
 import type { ApiContext, RouteModule } from './context.js'
 import { installErrorHandling, sendProblem } from './errors.js'
 import { ApiMetrics, installRequestTiming } from './metrics.js'
 import { healthRoutes } from './routes/health-routes.js'
-import { keysRoutes } from './routes/keys-routes.js'
 import { checkpointsRoutes } from './routes/checkpoints-routes.js'
 import { historicalRoutes } from './routes/historical-routes.js'
-import { materializeRoutes } from './routes/materialize-routes.js'
-import { modelsRoutes } from './routes/models-routes.js'
 import { onlineRoutes } from './routes/online-routes.js'
 import { pipelinesRoutes } from './routes/pipelines-routes.js'
-import { registryRoutes } from './routes/registry-routes.js'
-import { suitesRoutes } from './routes/suites-routes.js'
-import { validateRoutes } from './routes/validate-routes.js'
 
 export interface AppOptions {
   /**
@@ -28,10 +23,13 @@ export interface AppOptions {
   allowOpen?: boolean
 }
 
-/** Every resource's routes, one file each (fastify's one-plugin-per-resource). */
+/**
+ * Every route: the contract's operations (`contractRoutes`, one source for the SDK, the routes and
+ * the OpenAPI document), then the routes a transport needs by hand — the online hot path, Arrow
+ * streams, runs answering 202, HTML pages, Prometheus — each in a file of its own.
+ */
 const ROUTES: readonly RouteModule[] = [
-  healthRoutes, onlineRoutes, registryRoutes, historicalRoutes, materializeRoutes, suitesRoutes, validateRoutes, checkpointsRoutes,
-  pipelinesRoutes, modelsRoutes, keysRoutes,
+  contractRoutes, healthRoutes, onlineRoutes, historicalRoutes, checkpointsRoutes, pipelinesRoutes,
 ]
 
 /**
@@ -54,7 +52,7 @@ export async function buildApp(asof: Asof, options: AppOptions = {}): Promise<Fa
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
 
-  const ctx: ApiContext = { asof, keys: new ApiKeys(asof.metadata), metrics: new ApiMetrics(() => asof.online.cacheStats()) }
+  const ctx: ApiContext = { asof, keys: asof.keys, metrics: new ApiMetrics(() => asof.online.cacheStats()) }
   installErrorHandling(app)
   // First hook: even a refused request carries its id back, to match it with the log.
   app.addHook('onRequest', (request, reply, done) => {

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Asof } from '../asof.js'
-import type { ApiKeys } from './auth.js'
+import type { ApiKeys } from '../keys/index.js'
 import type { ApiMetrics } from './metrics.js'
 
 /** The fastify instance with zod schemas as its type provider. */

@@ -1,19 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { AsofError, Errors, isAsofError, type ErrorKind } from '../core/index.js'
-
-/** The one map from an error's kind to an HTTP status. */
-const STATUS: Record<ErrorKind, number> = {
-  bad_input: 400, not_found: 404, conflict: 409, too_large: 413,
-  unauthorized: 401, forbidden: 403, busy: 503, internal: 500,
-}
-
-/** The inverse of STATUS, for clients turning a problem document back into an AsofError. */
-export function kindForStatus(status: number): ErrorKind {
-  if (status === 422) return 'bad_input'
-  const found = (Object.keys(STATUS) as ErrorKind[]).find((k) => STATUS[k] === status)
-  return found ?? (status >= 400 && status < 500 ? 'bad_input' : 'internal')
-}
+import { Errors, isAsofError } from '../core/index.js'
+import { STATUS_OF_KIND as STATUS, type Problem } from '../client/index.js'
 
 /** Codes whose input was well-formed but cannot be processed as asked (RFC 9110 §15.5.21). */
 const UNPROCESSABLE = new Set([Errors.tooManyRows.code])
@@ -24,25 +12,10 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable',
 }
 
-/** An RFC 9457 problem document, plus asof's stable error code and the field at fault. */
-export interface Problem {
-  type: string
-  title: string
-  status: number
-  detail: string
-  code: string
-  field?: string
-}
-
 export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, field?: string): FastifyReply {
   const problem: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code }
   if (field) problem.field = field
   return reply.code(status).type('application/problem+json').send(problem)
-}
-
-/** The same error, naming the request field at fault (the problem document's `field`). */
-export function atField(error: AsofError, field: string): AsofError {
-  return new AsofError(error.code, error.kind, error.message, { ...error.details, field }, { cause: error.cause })
 }
 
 /** `body.features[0]` from a validation context and a JSON pointer or zod path. */

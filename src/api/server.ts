@@ -1,31 +1,10 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { z } from 'zod'
 import type { Asof } from '../asof.js'
+import { announceServer } from '../client/index.js'
 import { buildApp } from './app.js'
-import { ApiKeys } from './auth.js'
 import { Errors } from '../core/index.js'
 import { startScheduler } from '../pipelines/index.js'
-
-/** Where `asof serve` announces itself in embedded mode, so other CLI processes can find it. */
-export function serverFilePath(home: string): string {
-  return join(home, 'server.json')
-}
-
-export const serverFileSchema = z.object({ url: z.string().url(), pid: z.number().int().positive() })
-export type ServerFile = z.infer<typeof serverFileSchema>
-
-/** The server file's contents, or undefined when there is none or it is unreadable. */
-export function readServerFile(home: string): ServerFile | undefined {
-  try {
-    const parsed = serverFileSchema.safeParse(JSON.parse(readFileSync(serverFilePath(home), 'utf8')))
-    return parsed.success ? parsed.data : undefined
-  } catch {
-    return undefined
-  }
-}
 
 function isLoopback(host: string): boolean {
   if (host === 'localhost') return true
@@ -58,7 +37,7 @@ export interface ServerOptions {
 }
 
 export async function startServer(asof: Asof, options: ServerOptions): Promise<RunningServer> {
-  const noKeys = !(await new ApiKeys(asof.metadata).anyActive())
+  const noKeys = !(await asof.keys.anyActive())
   const open = noKeys && asof.mode === 'embedded' && isLoopback(options.host)
   if (noKeys && !open) {
     throw Errors.unauthorized(`no API keys exist, and a server ${asof.mode === 'server' ? 'in server mode' : `on ${options.host}`} never runs open; create one first with \`asof keys create --scope admin\``)
@@ -74,11 +53,7 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
   const port = typeof address === 'object' && address ? address.port : options.port
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`
   const scheduler = (options.scheduler ?? true) ? startScheduler(asof.pipelines) : undefined
-  const serverFile = asof.mode === 'embedded' ? serverFilePath(asof.config.home) : undefined
-  if (serverFile) {
-    mkdirSync(asof.config.home, { recursive: true })
-    writeFileSync(serverFile, `${JSON.stringify({ url, pid: process.pid } satisfies ServerFile)}\n`)
-  }
+  const withdraw = asof.mode === 'embedded' ? announceServer(asof.config.home, url) : undefined
 
   let closing: Promise<void> | undefined
   const onSignal = (signal: NodeJS.Signals) => {
@@ -95,7 +70,7 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
       // fastify answers 503 to new requests and waits for in-flight ones before resolving.
       await app.close()
       await scheduler?.stop()
-      if (serverFile && readServerFile(asof.config.home)?.pid === process.pid) rmSync(serverFile, { force: true })
+      withdraw?.()
       // runs triggered over the API still executing here: shown lost at once, for `asof pipeline resume`
       await asof.pipelines.interruptRuns('the server stopped while it ran')
       await asof.close()

@@ -4,6 +4,7 @@ import { blockedPortWarning, Errors } from '../core/index.js'
 /** Global flags every command sees. */
 export interface GlobalOptions {
   repo?: string
+  url?: string
   json?: boolean
   debug?: boolean
 }

@@ -34,7 +34,7 @@ const COMMANDS: Record<string, CommandModule> = {
 }
 
 /** Global options that take a value: skipped when looking for the command word. */
-const VALUE_OPTIONS = new Set(['--repo'])
+const VALUE_OPTIONS = new Set(['--repo', '--url'])
 
 const EXIT_CODES: Record<ErrorKind, number> = {
   bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,
@@ -55,6 +55,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command('asof')
     .description('asof: a feature store with data-quality gates')
     .option('--repo <dir>', 'feature repo directory (default: the current directory)')
+    .option('--url <url>', 'send the command to this running `asof serve` (default: ASOF_URL, else the server beside the repo, else the repo itself)')
     .option('--json', 'print machine-readable JSON only')
     .option('--debug', 'print stack traces for unexpected errors')
     .showHelpAfterError()
@@ -81,7 +82,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 1
     }
     if (isAsofError(e)) {
-      const { explainBusy } = await import('./server-client.js')
+      const { explainBusy } = await import('./busy.js')
       const error = explainBusy(e, program.opts().repo)
       process.stderr.write(`asof: ${error.message}\n`)
       if (program.opts().debug && error.cause) process.stderr.write(`${(error.cause as Error).stack ?? error.cause}\n`)

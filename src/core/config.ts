@@ -30,6 +30,8 @@ const configSchema = z.object({
   onlineCacheEntries: z.coerce.number().int().min(0),
   /** The key the CLI sends when it talks to a running `asof serve` (ASOF_API_KEY). */
   apiKey: z.string().min(1).optional(),
+  /** A running `asof serve` the CLI sends every command to (ASOF_URL, or `--url`), instead of opening the repo. */
+  serverUrl: z.url({ protocol: /^https?$/ }).optional(),
 })
 
 /** About 250 MB at most: an entry of 10 features took ~150 bytes, ~250 of resident memory, outside the JavaScript heap (measured, 500k entries). */
@@ -44,6 +46,7 @@ export interface ConfigOverrides {
   logLevel?: string
   port?: number
   host?: string
+  serverUrl?: string
 }
 
 export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): AsofConfig {
@@ -61,6 +64,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
     },
     onlineCacheEntries: env.ASOF_ONLINE_CACHE_ENTRIES ?? DEFAULT_ONLINE_CACHE_ENTRIES,
     apiKey: env.ASOF_API_KEY || undefined,
+    serverUrl: overrides.serverUrl ?? (env.ASOF_URL || undefined),
   }
   return deepFreeze(parseOrThrow(configSchema, raw, 'configuration'))
 }

@@ -44,6 +44,10 @@ export const Errors = {
   engine: defineError('ASOF_ENGINE', 'internal', (engine: string, message: string) => `${engine}: ${message}`),
   sourceUnreadable: defineError('ASOF_SOURCE_UNREADABLE', 'bad_input', (source: string, message: string) =>
     `cannot read source ${JSON.stringify(source)}: ${message}`),
+  /** An HTTP client (`connectAsof`, the CLI beside `asof serve`) could not reach the server. */
+  serverUnreachable: defineError('ASOF_SERVER_UNREACHABLE', 'busy', (url: string, message: string) => `cannot reach the asof server at ${url}: ${message}`),
+  /** An answer from a server that is not an asof problem document (a proxy's error page, another service). */
+  unexpectedResponse: defineError('ASOF_UNEXPECTED_RESPONSE', 'internal', (server: string, status: string) => `${server} answered ${status}, not an asof answer`),
   /** A data-quality gate failed a batch, so the work it guards (materialization, training) did not happen. */
   gateFailed: defineError('ASOF_GATE_FAILED', 'conflict', (what: string, detail: string) => `${what}: ${detail}`),
 } as const

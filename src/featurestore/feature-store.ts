@@ -8,6 +8,8 @@ import type { RepoConfig } from './definitions/repo-config.js'
 import { applyRepo } from './registry/apply.js'
 import { planRepo, type RegistryPlan } from './registry/plan.js'
 import { getObjectVersion, listObjectVersions, type RegistryObjectVersion } from './registry/versions.js'
+import type { RecordBatch } from 'apache-arrow'
+import { arrowRecordBatches } from './retrieval/output-file.js'
 import { engineFor, resolveStoredView, retrieveHistorical, sourceRelation, writeHistorical, type RetrievalContext, type RetrievalRead, type RetrievalRequest } from './retrieval/historical.js'
 
 export interface FeatureStoreDeps {
@@ -70,6 +72,8 @@ export interface FeatureStore {
   historical(request: RetrievalRequest): Promise<ResultSet>
   /** Point-in-time retrieval into a .parquet, .csv, .json or .arrow file; also says which versions it read. */
   writeHistorical(request: RetrievalRequest, outputPath: string): Promise<{ rows: number; columns: string[]; read: RetrievalRead }>
+  /** A retrieval as Arrow record batches (for streaming it over HTTP without a file). */
+  historicalBatches(request: RetrievalRequest): Promise<Iterable<RecordBatch>>
   /** Closes what the store opened itself (a PostgreSQL connection for sources). */
   close(): Promise<void>
 }
@@ -117,6 +121,7 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
     },
     historical: (request) => retrieveHistorical(ctx, request),
     writeHistorical: (request, outputPath) => writeHistorical(ctx, request, outputPath),
+    historicalBatches: async (request) => arrowRecordBatches(await retrieveHistorical(ctx, request)),
     close: async () => {
       if (ownPostgres) await (await ownPostgres).close()
     },

@@ -17,6 +17,7 @@ export { datasetCopy, type RetrievalRequest, type RetrievalRead } from './retrie
 export type { EntitySource } from './retrieval/entity-rows.js'
 export type { HistoricalRequest, RetrievalPlan, PlannedView, PlannedFeature, PlannedJoinKey } from './retrieval/retrieval-plan.js'
 export { outputFormatOf, type OutputFormat } from './retrieval/output-file.js'
+export { writeDatasetBatches } from './retrieval/dataset-writer.js'
 export { createOnlineService, type OnlineService, type OnlineServiceDeps } from './online/online-service.js'
 export type { CacheStats } from './online/online-store.js'
 export { getOnlineFeaturesRequestSchema, type GetOnlineFeaturesRequest, type OnlineFeaturesResponse, type FieldStatus } from './online/online-features.js'

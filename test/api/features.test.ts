@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tableFromIPC } from 'apache-arrow'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import { HOUR, bearer, call, iso, startTestService, writeDriverRepo, type TestService } from './helpers.js'
 
 for (const engine of ENGINES) {

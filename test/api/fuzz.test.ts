@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { sql } from 'kysely'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import type { Asof } from '../../src/asof.js'
 import { HOUR, bearer, call, iso, startTestService, writeDriverRepo, type TestService } from './helpers.js'
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig } from '../../src/core/index.js'
-import { openAsof, type Asof } from '../../src/asof.js'
+import { composeAsof, type Asof } from '../../src/asof.js'
 import { buildApp, type AppOptions } from '../../src/api/index.js'
 import { PG_URL, tempDir, type TestEngine } from '../helpers/engines.js'
 
@@ -36,7 +36,7 @@ export async function startTestService(engine: TestEngine, options: AppOptions &
     dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`)
   }
   const config = loadConfig({ repoDir: dir, databaseUrl, logLevel: 'silent' }, options.env ?? {})
-  const asof = await openAsof(config)
+  const asof = await composeAsof(config)
   const app = await buildApp(asof, options)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { sql } from 'kysely'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import { startTestService, type TestService } from './helpers.js'
 
 for (const engine of ENGINES) {

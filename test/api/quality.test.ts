@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import { bearer, call, startTestService, writeDriverRepo, type TestService } from './helpers.js'
 
 const SUITE = {

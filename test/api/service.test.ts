@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import { bearer, call, startTestService, type TestService } from './helpers.js'
 
 for (const engine of ENGINES) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isAsofError, loadConfig } from '../../src/core/index.js'
-import { openAsof, type Asof } from '../../src/asof.js'
+import { composeAsof, type Asof } from '../../src/asof.js'
 import { tempDir } from '../helpers/engines.js'
 
 // The composition root end to end (embedded): a feature view tagged `asof.suite` is validated by
@@ -21,7 +21,7 @@ feature_views:
 `
 const csv = (rate: number) => `driver_id,event_timestamp,conv_rate\n1001,2021-01-01T10:00:00Z,0.5\n1002,2021-01-01T11:00:00Z,${rate}\n`
 
-describe('materialization gate through openAsof', () => {
+describe('materialization gate through composeAsof', () => {
   const repo = tempDir('asof-gate-')
   let asof: Asof
   before(async () => {
@@ -29,7 +29,7 @@ describe('materialization gate through openAsof', () => {
     writeFileSync(join(repo.dir, 'asof.yaml'), 'project: gate_test\n')
     writeFileSync(join(repo.dir, 'driver.yaml'), REPO)
     writeFileSync(join(repo.dir, 'data', 'stats.csv'), csv(0.7))
-    asof = await openAsof(loadConfig({ repoDir: repo.dir }, {}))
+    asof = await composeAsof(loadConfig({ repoDir: repo.dir }, {}))
     await asof.suites.save({ name: 'driver_checks', expectations: [{ type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', min_value: 0, max_value: 1 } }] })
     await asof.featureStore.apply()
   })

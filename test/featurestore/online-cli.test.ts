@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../../src/core/index.js'
-import { openAsof } from '../../src/asof.js'
+import { composeAsof } from '../../src/asof.js'
 import { tempDir } from '../helpers/engines.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
@@ -46,7 +46,7 @@ describe('asof materialize / materialize-incremental / online (real CLI, file so
     ].join('\n'))
     writeFileSync(join(repo.dir, 'asof.yaml'), 'project: cli_test\n')
     writeFileSync(join(repo.dir, 'driver_repo.yaml'), REPO_YAML)
-    const a = await openAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
+    const a = await composeAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
     try {
       await a.featureStore.apply()
     } finally {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify as stringifyYaml } from 'yaml'
-import { openAsof, type Asof } from '../../src/asof.js'
+import { composeAsof, type Asof } from '../../src/asof.js'
 import { loadConfig } from '../../src/core/index.js'
 import { tempDir } from '../helpers/engines.js'
 import { fixtureVersion } from './models-fixtures.js'
@@ -14,7 +14,7 @@ import { writeRepoDefinition, writeTrainingRepo } from './training-fixture.js'
  * training dataset retrieved by the feature store, the current batch a feature view resolved by
  * the composition root.
  */
-describe('drift sensor through openAsof (embedded)', () => {
+describe('drift sensor through composeAsof (embedded)', () => {
   const repo = tempDir('asof-drift-')
   let asof: Asof
   before(async () => {
@@ -24,7 +24,7 @@ describe('drift sensor through openAsof (embedded)', () => {
       sensors: { drift: { reference: { type: 'model', name: 'driver_trip_model' }, current: { type: 'feature_view', name: 'driver_hourly_stats' } } },
       tasks: [{ id: 'a', uses: 'noop' }],
     }))
-    asof = await openAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
+    asof = await composeAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
     await asof.featureStore.apply()
     const dataset = join(repo.dir, 'dataset.parquet')
     await asof.featureStore.writeHistorical({ entities: { kind: 'file', path: join(repo.dir, 'data', 'driver_entities.csv') }, features: ['driver_hourly_stats:conv_rate'] }, dataset)

@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { resolve } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { loadConfig } from '../../src/core/index.js'
-import { openAsof } from '../../src/asof.js'
+import { composeAsof } from '../../src/asof.js'
 import { fixtureVersion } from './models-fixtures.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
@@ -18,7 +18,7 @@ function asof(...args: string[]) {
 
 describe('asof models (real CLI)', () => {
   before(async () => {
-    const a = await openAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
+    const a = await composeAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
     try {
       await a.models.register(fixtureVersion('eta', 'run-1', 0.5))
       await a.models.register(fixtureVersion('eta', 'run-2', 0.75))

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { tempDir } from '../helpers/engines.js'
 import { loadConfig } from '../../src/core/index.js'
-import { openAsof } from '../../src/asof.js'
+import { composeAsof } from '../../src/asof.js'
 import { writeTrainingRepo } from './training-fixture.js'
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
@@ -15,8 +15,8 @@ const EPOCHS = 16
 const repo = tempDir()
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
 
-async function withAsof<T>(fn: (asof: Awaited<ReturnType<typeof openAsof>>) => Promise<T>): Promise<T> {
-  const asof = await openAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
+async function withAsof<T>(fn: (asof: Awaited<ReturnType<typeof composeAsof>>) => Promise<T>): Promise<T> {
+  const asof = await composeAsof(loadConfig({ repoDir: repo.dir, logLevel: 'silent' }, {}))
   try {
     return await fn(asof)
   } finally {

@@ -1,18 +1,7 @@
-import { z } from 'zod'
 import { BufferPool, Errors } from '../../core/index.js'
-import { getOnlineFeaturesRequestSchema, pushRequestSchema, type GetOnlineFeaturesRequest, type PushRequest } from '../../featurestore/index.js'
+import type { GetOnlineFeaturesRequest, PushRequest } from '../../featurestore/index.js'
+import { atField, contract, type OnlineFeaturesJson } from '../../client/index.js'
 import type { RouteModule } from '../context.js'
-import { atField } from '../errors.js'
-
-/** For the OpenAPI document only: the hot path answers with the JSON text `getOnlineFeaturesJson` writes. */
-const onlineResponseSchema = z.object({
-  metadata: z.object({ feature_names: z.array(z.string()) }),
-  results: z.array(z.object({
-    values: z.array(z.unknown()),
-    statuses: z.array(z.enum(['PRESENT', 'NOT_FOUND', 'OUTSIDE_MAX_AGE'])),
-    event_timestamps: z.array(z.string()),
-  })),
-})
 
 /** The online service parses the body itself (once); the route's schemas document it. */
 const passThrough = () => (data: unknown) => ({ value: data })
@@ -21,7 +10,7 @@ const passThrough = () => (data: unknown) => ({ value: data })
  * The documented response, as the UTF-8 JSON the service writes: fastify sends a Buffer as it is
  * (a string it would measure for Content-Length and node would copy again behind the headers).
  */
-const documentedJson = (json: Buffer) => json as unknown as z.infer<typeof onlineResponseSchema>
+const documentedJson = (json: Buffer) => json as unknown as OnlineFeaturesJson
 
 function entityRowCount(body: unknown): number {
   const entities = (body as { entities?: unknown })?.entities
@@ -42,13 +31,10 @@ export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
   const answers = new BufferPool()
   const take = (size: number) => answers.take(size)
 
-  app.post('/get-online-features', {
-    schema: {
-      summary: "Latest feature values for entities (Feast's /get-online-features)",
-      tags: ['features'],
-      body: getOnlineFeaturesRequestSchema,
-      response: { 200: onlineResponseSchema },
-    },
+  const { get, push } = contract.online
+  app.post(get.path, {
+    config: { access: get.access },
+    schema: { summary: get.summary, tags: [...get.tags], body: get.input, response: { 200: get.output } },
     validatorCompiler: passThrough,
   }, async (request, reply) => {
     const rows = entityRowCount(request.body)
@@ -63,13 +49,9 @@ export const onlineRoutes: RouteModule = (app, { asof, metrics }) => {
     return documentedJson(json)
   })
 
-  app.post('/push', {
-    config: { access: 'write' },
-    schema: {
-      summary: "Rows of a source to the online store, its offline table, or both (Feast's /push)",
-      tags: ['features'],
-      body: pushRequestSchema,
-    },
+  app.post(push.path, {
+    config: { access: push.access },
+    schema: { summary: push.summary, tags: [...push.tags], body: push.input, response: { 200: push.output } },
     validatorCompiler: passThrough,
   }, async (request) => {
     const df = (request.body as { df?: Record<string, unknown> })?.df

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { loadConfig, parseOrThrow } from '../../core/index.js'
+import { parseOrThrow } from '../../core/index.js'
 import type { CheckpointRun } from '../../expectations/index.js'
-import type { Asof } from '../../asof.js'
-import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
+import { GateFailed, collect, globalOptions, parseParams, printJson } from '../output.js'
+import { withClient } from '../client.js'
 
 /**
  * `asof checkpoint run NAME | list | results NAME`: checkpoints from `<repo>/checkpoints/*.json`.
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .action(async (name: string, opts: { param: string[] }, cmd: Command) => {
       const global = globalOptions(cmd)
       const parameters = parseParams(opts.param)
-      const run = await withAsof(global, (asof) => asof.checkpoints.runCheckpoint(name, { parameters }))
+      const run = await withClient(global, (client) => client.checkpoints.run({ name, parameters }))
       if (global.json) printJson(run)
       else process.stdout.write(describeRun(run))
       if (!run.success && run.fail_on_validation_failure) throw new GateFailed()
@@ -29,7 +29,7 @@ export function register(program: Command): void {
     .description('list the checkpoints of the repo')
     .action(async (_opts: unknown, cmd: Command) => {
       const global = globalOptions(cmd)
-      const configs = await withAsof(global, (asof) => asof.checkpoints.list())
+      const { checkpoints: configs } = await withClient(global, (client) => client.checkpoints.list())
       if (global.json) return printJson(configs)
       if (configs.length === 0) return void process.stdout.write('no checkpoints (add checkpoints/NAME.json)\n')
       for (const c of configs) {
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .action(async (name: string, opts: { limit: string }, cmd: Command) => {
       const global = globalOptions(cmd)
       const limit = parseOrThrow(z.coerce.number().int().positive(), opts.limit, '--limit')
-      const results = await withAsof(global, (asof) => asof.checkpoints.results({ checkpoint: name, limit }))
+      const { results } = await withClient(global, (client) => client.checkpoints.results({ checkpoint: name, limit }))
       if (global.json) return printJson(results.map(({ result, ...summary }) => ({ ...summary, statistics: result.statistics })))
       if (results.length === 0) return void process.stdout.write(`no stored results for checkpoint ${name}\n`)
       for (const r of results) {
@@ -68,15 +68,4 @@ function describeRun(run: CheckpointRun): string {
   }
   for (const a of run.actions) if (!a.ok) lines.push(`  action ${a.type} failed: ${a.detail ?? ''}`)
   return `${lines.join('\n')}\n`
-}
-
-/** Opens asof for one command and closes it after (loaded here, so `suite profile` never loads it). */
-export async function withAsof<T>(global: GlobalOptions, fn: (asof: Asof) => Promise<T>): Promise<T> {
-  const { openAsof } = await import('../../asof.js')
-  const asof = await openAsof(loadConfig({ repoDir: global.repo }))
-  try {
-    return await fn(asof)
-  } finally {
-    await asof.close()
-  }
 }

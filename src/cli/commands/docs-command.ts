@@ -1,9 +1,8 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { parseOrThrow } from '../../core/index.js'
+import { loadConfig, parseOrThrow } from '../../core/index.js'
 import { globalOptions, printJson } from '../output.js'
-import { withAsof } from './checkpoint-command.js'
 
 /** `asof docs build [--output DIR]`: static HTML data docs from the stored validation results. */
 export function register(program: Command): void {
@@ -15,7 +14,10 @@ export function register(program: Command): void {
     .action(async (opts: { output?: string; limit: string }, cmd: Command) => {
       const global = globalOptions(cmd)
       const limit = parseOrThrow(z.coerce.number().int().positive(), opts.limit, '--limit')
-      const built = await withAsof(global, (asof) => asof.checkpoints.buildDocs(opts.output ? resolve(opts.output) : undefined, limit))
+      // Data docs are files written on this machine from the repo's database: in process only.
+      const { composeAsof } = await import('../../asof.js')
+      const asof = await composeAsof(loadConfig({ repoDir: global.repo }))
+      const built = await asof.checkpoints.buildDocs(opts.output ? resolve(opts.output) : undefined, limit).finally(() => asof.close())
       if (global.json) return printJson(built)
       process.stdout.write(`wrote ${built.pages} pages to ${built.output} (open ${resolve(built.output, 'index.html')})\n`)
     })

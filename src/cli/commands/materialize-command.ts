@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
-import { isAsofError, loadConfig } from '../../core/index.js'
-import { materializationReportJson, type MaterializationReportJson } from '../../featurestore/index.js'
+import { isAsofError } from '../../core/index.js'
+import type { MaterializationReportJson } from '../../featurestore/index.js'
+import type { AsofClient } from '../../client/index.js'
 import { GateFailed, globalOptions, printJson, progress, type GlobalOptions } from '../output.js'
-import { withAsofOrServer } from '../server-client.js'
+import { withClient } from '../client.js'
 
 /** `asof materialize START END` and `asof materialize-incremental END`: batch data into the online store. */
 export function register(program: Command): void {
@@ -13,9 +14,7 @@ export function register(program: Command): void {
     .option('--views <names>', 'comma-separated feature views (name or name@VERSION); default: every online view')
     .action(async (start: string, end: string, opts: { views?: string }, cmd: Command) => {
       const views = splitList(opts.views)
-      await run(globalOptions(cmd), `materializing ${start} → ${end}`,
-        async (asof) => materializationReportJson(await asof.online.materialize(start, end, views)),
-        (client) => client.request<MaterializationReportJson>('POST', '/api/v1/materialize', { start, end, views }))
+      await run(globalOptions(cmd), `materializing ${start} → ${end}`, (client) => client.online.materialize({ start, end, views }))
     })
 
   program.command('materialize-incremental')
@@ -24,21 +23,16 @@ export function register(program: Command): void {
     .option('--views <names>', 'comma-separated feature views (name or name@VERSION); default: every online view')
     .action(async (end: string, opts: { views?: string }, cmd: Command) => {
       const views = splitList(opts.views)
-      await run(globalOptions(cmd), `materializing up to ${end}`,
-        async (asof) => materializationReportJson(await asof.online.materializeIncremental(end, views)),
-        (client) => client.request<MaterializationReportJson>('POST', '/api/v1/materialize-incremental', { end, views }))
+      await run(globalOptions(cmd), `materializing up to ${end}`, (client) => client.online.materializeIncremental({ end, views }))
     })
 }
 
-type Local = Parameters<typeof withAsofOrServer<MaterializationReportJson>>[1]
-type Remote = Parameters<typeof withAsofOrServer<MaterializationReportJson>>[2]
-
-async function run(global: GlobalOptions, what: string, local: Local, remote: Remote): Promise<void> {
+async function run(global: GlobalOptions, what: string, work: (client: AsofClient) => Promise<MaterializationReportJson>): Promise<void> {
   const show = progress(global)
   show(`${what}…`)
   let report: MaterializationReportJson
   try {
-    report = await withAsofOrServer(loadConfig({ repoDir: global.repo }), local, remote)
+    report = await withClient(global, work)
   } catch (e) {
     show('')
     // A refused batch is a gate that ran and failed: exit 1, like a failed checkpoint.

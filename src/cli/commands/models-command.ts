@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { Errors, loadConfig, normalizeTimestamp, parseOrThrow } from '../../core/index.js'
-import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion, type Webhook } from '../../pipelines/index.js'
+import { Errors, normalizeTimestamp, parseOrThrow } from '../../core/index.js'
+import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion } from '../../pipelines/index.js'
+import type { AsofClient } from '../../client/index.js'
 import { collect, globalOptions, printJson, splitKeyValue, type GlobalOptions } from '../output.js'
-import { withAsofOrServer, type ServerClient } from '../server-client.js'
+import { withClient } from '../client.js'
 
 /**
  * `asof models list|show|promote|demote|tag|webhooks`: the model registry (MLflow-shaped:
@@ -127,39 +128,31 @@ export function register(program: Command): void {
     })
 }
 
-/** What the commands need from the registry; the local ModelRegistry and a running server both provide it. */
+/** What the commands need from the model registry, on the client interface (in process or a server's). */
 type Registry = Pick<ModelRegistry, 'search' | 'resolve' | 'setAlias' | 'deleteAlias' | 'setTag' | 'deleteTag' | 'addWebhook' | 'listWebhooks' | 'deleteWebhook'>
 
-/** Runs `fn` against the registry of a running `asof serve` (which holds the database) or a local one. */
 function withRegistry<T>(global: GlobalOptions, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  return withAsofOrServer(loadConfig({ repoDir: global.repo }), (asof) => fn(asof.models), (client) => fn(remoteRegistry(client)))
+  return withClient(global, (client) => fn(registryOf(client)))
 }
 
-/** The registry through the server's `/api/v1/models` routes. */
-function remoteRegistry(client: ServerClient): Registry {
-  const path = (...parts: (string | number)[]) => parts.map((p) => encodeURIComponent(String(p))).join('/')
+function registryOf(client: AsofClient): Registry {
+  const models = client.models
   return {
-    async search(filter = {}) {
-      const query = new URLSearchParams()
-      for (const key of ['name', 'alias', 'since', 'until', 'limit'] as const) if (filter[key] !== undefined) query.set(key, String(filter[key]))
-      const { versions } = await client.request<{ versions: ModelVersion[] }>('GET', `/api/v1/model-versions?${query}`)
-      // The route has no tag filter: apply it here.
-      return versions.filter((v) => Object.entries(filter.tags ?? {}).every(([k, x]) => v.tags[k] === x))
-    },
+    search: async (filter = {}) => (await models.search({ ...filter, tags: filter.tags && Object.keys(filter.tags).length ? filter.tags : undefined })).versions,
     async resolve(ref) {
       const r = typeof ref === 'string' ? parseModelRef(ref) : ref
-      if (r.version !== undefined) return client.request<ModelVersion>('GET', `/api/v1/models/${path(r.name, 'versions', r.version)}`)
-      if (r.alias !== undefined) return client.request<ModelVersion>('GET', `/api/v1/models/${path(r.name, 'aliases', r.alias)}`)
-      const { versions } = await client.request<{ versions: ModelVersion[] }>('GET', `/api/v1/models/${path(r.name)}`)
+      if (r.version !== undefined) return models.version({ name: r.name, version: r.version })
+      if (r.alias !== undefined) return models.alias({ name: r.name, alias: r.alias })
+      const { versions } = await models.get({ name: r.name })
       return versions.reduce((a, b) => (b.version > a.version ? b : a))
     },
-    setAlias: (name, alias, version) => client.request<ModelVersion>('PUT', `/api/v1/models/${path(name, 'aliases', alias)}`, { version }),
-    deleteAlias: (name, alias) => client.request<void>('DELETE', `/api/v1/models/${path(name, 'aliases', alias)}`),
-    setTag: (name, version, key, value) => client.request<void>('PUT', `/api/v1/models/${path(name, 'tags', key)}`, { value, version }),
-    deleteTag: (name, version, key) => client.request<void>('DELETE', `/api/v1/models/${path(name, 'tags', key)}${version === undefined ? '' : `?version=${version}`}`),
-    addWebhook: (input) => client.request<Webhook>('POST', '/api/v1/model-webhooks', input),
-    listWebhooks: async () => (await client.request<{ webhooks: Webhook[] }>('GET', '/api/v1/model-webhooks')).webhooks,
-    deleteWebhook: (id) => client.request<void>('DELETE', `/api/v1/model-webhooks/${path(id)}`),
+    setAlias: (name, alias, version) => models.setAlias({ name, alias, version }),
+    deleteAlias: (name, alias) => models.deleteAlias({ name, alias }),
+    setTag: (name, version, key, value) => models.setTag({ name, version, key, value }),
+    deleteTag: (name, version, key) => models.deleteTag({ name, version, key }),
+    addWebhook: (input) => models.addWebhook(input),
+    listWebhooks: async () => (await models.webhooks()).webhooks,
+    deleteWebhook: (id) => models.deleteWebhook({ id }),
   }
 }
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { Errors, loadConfig } from '../../core/index.js'
-import type { GetOnlineFeaturesRequest, OnlineFeaturesResponse } from '../../featurestore/index.js'
+import { Errors } from '../../core/index.js'
+import type { GetOnlineFeaturesRequest } from '../../featurestore/index.js'
 import { collect, globalOptions, printJson } from '../output.js'
-import { withAsofOrServer } from '../server-client.js'
+import { withClient } from '../client.js'
 
 /** `asof online`: read features from the online store, printed as Feast's `/get-online-features` response. */
 export function register(program: Command): void {
@@ -20,9 +20,7 @@ export function register(program: Command): void {
         entities: parseEntities(opts.entity),
         full_feature_names: Boolean(opts.fullFeatureNames),
       }
-      const response = await withAsofOrServer(loadConfig({ repoDir: global.repo }),
-        (asof) => asof.online.getOnlineFeatures(request),
-        (client) => client.request<OnlineFeaturesResponse>('POST', '/get-online-features', request))
+      const response = await withClient(global, (client) => client.online.get(request))
       printJson(response)
     })
 }

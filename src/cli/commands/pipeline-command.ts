@@ -3,9 +3,10 @@ import { z } from 'zod'
 import { loadConfig, parseOrThrow } from '../../core/index.js'
 import type { TaskRunRow } from '../../metadata/index.js'
 import { startScheduler, topologicalOrder, type BackfillRequest, type BackfillResult, type JsonValue, type PipelineSpec, type RunRequest, type RunSummary, type RunView } from '../../pipelines/index.js'
-import { openAsof } from '../../asof.js'
+import { composeAsof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
-import { withAsofOrServer, type ServerClient } from '../server-client.js'
+import type { AsofClient } from '../../client/index.js'
+import { withClient } from '../client.js'
 
 /**
  * `asof pipeline list|run|resume|backfill|runs|show|scheduler`: the DAG runner and scheduler.
@@ -97,7 +98,7 @@ export function register(program: Command): void {
     .action(async (opts: { poll: string }, cmd: Command) => {
       const global = globalOptions(cmd)
       const pollSeconds = parseOrThrow(z.coerce.number().int().min(1).max(59), opts.poll, '--poll')
-      const asof = await openAsof(loadConfig({ repoDir: global.repo }))
+      const asof = await composeAsof(loadConfig({ repoDir: global.repo }))
       const scheduler = startScheduler(asof.pipelines, { pollSeconds })
       process.stderr.write(`asof scheduler: ${asof.pipelines.list().filter((p) => p.schedule || p.sensors).length} scheduled pipelines, ticking every ${pollSeconds}s (Ctrl-C stops)\n`)
       await new Promise<void>((resolve) => {
@@ -109,9 +110,9 @@ export function register(program: Command): void {
     })
 }
 
-/** What the commands need from pipelines: the local service, or a running `asof serve` through its API. */
+/** What the commands need from pipelines, on the client interface (in process or a server's). */
 interface Pipelines {
-  list(): PipelineSpec[] | Promise<PipelineSpec[]>
+  list(): Promise<PipelineSpec[]>
   run(name: string, request: RunRequest): Promise<RunSummary>
   resume(runId: string): Promise<RunSummary>
   backfill(name: string, request: BackfillRequest): Promise<BackfillResult>
@@ -119,43 +120,21 @@ interface Pipelines {
   show(runId: string): Promise<RunSummary>
 }
 
-/** Beside a server holding the embedded database, the work goes through its API; otherwise it runs here. */
 function withPipelines<T>(global: GlobalOptions, work: (pipelines: Pipelines) => Promise<T>): Promise<T> {
-  return withAsofOrServer(loadConfig({ repoDir: global.repo }), (asof) => work(asof.pipelines), (client) => work(remotePipelines(client)))
+  return withClient(global, (client) => work(pipelinesOf(client)))
 }
 
-/** The pipelines API of a running server; run and resume answer at once, so the run is polled to its end. */
-function remotePipelines(client: ServerClient): Pipelines {
-  const show = (runId: string) => client.request<RunSummary>('GET', `/api/v1/runs/${encodeURIComponent(runId)}`)
-  const untilEnded = async (started: RunSummary): Promise<RunSummary> => {
-    let summary = started
-    for (let polls = 0; RUN_GOING.has(summary.run.state) && !summary.run.worker_lost; polls++) {
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** polls)))
-      summary = await show(summary.run.id)
-    }
-    return summary
-  }
+function pipelinesOf(client: AsofClient): Pipelines {
+  const p = client.pipelines
   return {
-    list: async () => (await client.request<{ pipelines: PipelineSpec[] }>('GET', '/api/v1/pipelines')).pipelines,
-    run: async (name, r) => untilEnded(await client.request<RunSummary>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/runs`,
-      { params: r.params, logical_date: r.logicalDate, cache: r.cache })),
-    resume: async (runId) => untilEnded(await client.request<RunSummary>('POST', `/api/v1/runs/${encodeURIComponent(runId)}/resume`)),
-    backfill: async (name, r) => {
-      const started = await client.request<BackfillResult>('POST', `/api/v1/pipelines/${encodeURIComponent(name)}/backfill`,
-        { from: r.from, to: r.to, rerun_succeeded: r.rerunSucceeded ?? false, cache: r.cache })
-      const runs: RunSummary[] = []
-      for (const run of started.runs) runs.push(await untilEnded(run)) // they run oldest first, one at a time
-      return { runs, skipped: started.skipped }
-    },
-    runs: async (f) => (await client.request<{ runs: RunView[] }>('GET', `/api/v1/runs?${new URLSearchParams({
-      ...(f.pipeline !== undefined ? { pipeline: f.pipeline } : {}), ...(f.limit !== undefined ? { limit: String(f.limit) } : {}),
-    }).toString()}`)).runs,
-    show,
+    list: async () => (await p.list()).pipelines,
+    run: (name, r) => p.run({ name, params: r.params, logical_date: r.logicalDate, cache: r.cache }),
+    resume: (id) => p.resume({ id }),
+    backfill: (name, r) => p.backfill({ name, from: r.from, to: r.to, rerun_succeeded: r.rerunSucceeded ?? false, cache: r.cache }),
+    runs: async (f) => (await p.runs(f)).runs,
+    show: (id) => p.show({ id }),
   }
 }
-
-/** Run states that have not ended yet. */
-const RUN_GOING: ReadonlySet<string> = new Set(['queued', 'running'])
 
 function runLine(r: RunView): string {
   const lost = r.worker_lost ? `  worker lost (${r.worker ?? 'no worker recorded'}, last heartbeat ${r.heartbeat_at ?? 'never'}): asof pipeline resume ${r.id}` : ''

@@ -5,7 +5,7 @@ import { DEFAULT_API_PORT, loadConfig, Errors } from '../../core/index.js'
 import { DuckDbEngine } from '../../engines/index.js'
 import { createExampleRepo } from '../../featurestore/index.js'
 import { TRAINING_PIPELINE_TEMPLATE } from '../../pipelines/index.js'
-import { openAsof, type Asof } from '../../asof.js'
+import { composeAsof, type Asof } from '../../asof.js'
 import { startServer } from '../../api/index.js'
 import { GateFailed, globalOptions, warnIfBlockedPort } from '../output.js'
 
@@ -57,7 +57,7 @@ export function register(program: Command): void {
       say(`   generated ${drivers * hours} hourly driver statistics for ${drivers} drivers (${start.toISOString()} … ${end.toISOString()})`)
 
       const config = loadConfig({ repoDir: dir, port, logLevel: globalOptions(cmd).debug ? 'debug' : 'warn' })
-      const asof = await openAsof(config)
+      const asof = await composeAsof(config)
       let serving = false
       try {
         await runFlow(asof, { say, start, end })

@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
-import { Errors, loadConfig } from '../../core/index.js'
-import { planJson, type PlanJson } from '../../featurestore/index.js'
-import { openAsof } from '../../asof.js'
+import { Errors } from '../../core/index.js'
+import type { PlanJson } from '../../featurestore/index.js'
+import type { RegistrySegment } from '../../client/index.js'
 import { globalOptions, printJson, type GlobalOptions } from '../output.js'
-import { withAsofOrServer } from '../server-client.js'
+import { withClient } from '../client.js'
 
 /**
  * `asof plan` and `asof apply` (in the repo directory, or `--repo DIR`): the diff per object
@@ -20,34 +20,29 @@ export function register(program: Command): void {
     .option('--kind <kind>', 'entity, source, feature_view or feature_service', 'feature_view')
     .action(async (name: string, opts: { kind: string }, cmd: Command) => {
       const global = globalOptions(cmd)
-      const asof = await openAsof(loadConfig({ repoDir: global.repo }))
-      try {
-        const kind = parseKind(opts.kind)
-        const versions = await asof.featureStore.listVersions(kind, name)
-        if (global.json) return printJson(versions.map((v) => ({ kind: v.kind, name: v.name, version: v.version, spec_hash: v.specHash, created_at: v.createdAt, spec: v.spec })))
-        for (const v of versions) process.stdout.write(`${v.name}@${v.version}  ${v.createdAt}  ${v.specHash.slice(0, 12)}\n`)
-      } finally {
-        await asof.close()
-      }
+      const kind = parseKind(opts.kind)
+      const { versions } = await withClient(global, (client) => client.registry.versions({ kind, name }))
+      if (global.json) return printJson(versions.map((v) => ({ kind: v.kind, name: v.name, version: v.version, spec_hash: v.spec_hash, created_at: v.created_at, spec: v.spec })))
+      for (const v of versions) process.stdout.write(`${v.name}@${v.version}  ${v.created_at}  ${v.spec_hash.slice(0, 12)}\n`)
     })
 }
 
-/** `plan` (dry run) and `apply`: locally, or through a running `asof serve` that holds the database. */
+/** `plan` (dry run) and `apply`. */
 function registryCommand(program: Command, name: string, description: string, apply: boolean): void {
   program.command(name).description(description).action(async (_opts: unknown, cmd: Command) => {
     const global = globalOptions(cmd)
-    const plan = await withAsofOrServer(loadConfig({ repoDir: global.repo }),
-      async (asof) => planJson(await (apply ? asof.featureStore.apply() : asof.featureStore.plan()), apply),
-      (client) => client.request<PlanJson>('POST', '/api/v1/apply', { dry_run: !apply }))
-    print(global, plan)
+    print(global, await withClient(global, (client) => (apply ? client.registry.apply() : client.registry.plan())))
   })
 }
 
-const KINDS = ['entity', 'source', 'feature_view', 'feature_service'] as const
+/** `--kind` → the registry's URL segment. */
+const KINDS: Record<string, RegistrySegment> = {
+  entity: 'entities', source: 'sources', feature_view: 'feature-views', feature_service: 'feature-services',
+}
 
-function parseKind(kind: string): (typeof KINDS)[number] {
-  if ((KINDS as readonly string[]).includes(kind)) return kind as (typeof KINDS)[number]
-  throw Errors.badInput('--kind', `unknown kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`)
+function parseKind(kind: string): RegistrySegment {
+  if (Object.hasOwn(KINDS, kind)) return KINDS[kind]!
+  throw Errors.badInput('--kind', `unknown kind ${JSON.stringify(kind)}; known: ${Object.keys(KINDS).join(', ')}`)
 }
 
 function print(global: GlobalOptions, plan: PlanJson): void {

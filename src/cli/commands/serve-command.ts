@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { DEFAULT_API_PORT, loadConfig } from '../../core/index.js'
-import { openAsof } from '../../asof.js'
+import { composeAsof } from '../../asof.js'
 import { startServer } from '../../api/index.js'
 import { globalOptions, warnIfBlockedPort } from '../output.js'
 
@@ -16,7 +16,7 @@ export function register(program: Command): void {
       const global = globalOptions(cmd)
       const config = loadConfig({ repoDir: global.repo, host: opts.host, port: opts.port === undefined ? undefined : Number(opts.port) })
       warnIfBlockedPort(config.api.port)
-      const asof = await openAsof(config)
+      const asof = await composeAsof(config)
       let server
       try {
         server = await startServer(asof, { host: config.api.host, port: config.api.port, scheduler: opts.scheduler })

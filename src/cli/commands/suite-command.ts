@@ -3,9 +3,9 @@ import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors } from '../../core/index.js'
 import { DuckDbEngine } from '../../engines/index.js'
-import { fileFormatOf, parseSuiteRef, profileBatch, stringifySuite, suiteToGx0 } from '../../expectations/index.js'
+import { fileFormatOf, parseSuiteRef, profileBatch, readSuite, stringifySuite, suiteToGx0, suiteToGx1 } from '../../expectations/index.js'
 import { globalOptions, printJson } from '../output.js'
-import { withAsof } from './checkpoint-command.js'
+import { withClient } from '../client.js'
 
 /**
  * `asof suite profile | list | show | save | delete`: propose a suite from data, and manage the suites
@@ -43,10 +43,10 @@ export function register(program: Command): void {
     .description('stored suites and their current versions')
     .action(async (_opts: unknown, cmd: Command) => {
       const global = globalOptions(cmd)
-      const suites = await withAsof(global, (asof) => asof.suites.list())
+      const { suites } = await withClient(global, (client) => client.suites.list())
       if (global.json) return printJson(suites)
       if (suites.length === 0) return void process.stdout.write('no stored suites (asof suite save FILE)\n')
-      for (const s of suites) process.stdout.write(`${s.name}@${s.currentVersion}  updated ${s.updatedAt}\n`)
+      for (const s of suites) process.stdout.write(`${s.name}@${s.current_version}  updated ${s.updated_at}\n`)
     })
 
   suite.command('show')
@@ -56,8 +56,8 @@ export function register(program: Command): void {
     .action(async (ref: string, opts: { gx0?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd)
       const { name, version } = parseSuiteRef(ref, 'suite')
-      const stored = await withAsof(global, (asof) => asof.suites.get(name, version))
-      process.stdout.write(`${stringifySuite(opts.gx0 ? suiteToGx0(stored.suite) : stored.gx)}\n`)
+      const stored = await withClient(global, (client) => client.suites.get({ name, version }))
+      process.stdout.write(`${stringifySuite(opts.gx0 ? suiteToGx0(readSuite(stored.suite, ref)) : stored.suite as Record<string, unknown>)}\n`)
     })
 
   suite.command('save')
@@ -67,7 +67,9 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { name?: string }, cmd: Command) => {
       const global = globalOptions(cmd)
       const text = await readFile(file, 'utf8').catch((e: Error) => { throw Errors.badInput(file, `cannot read: ${e.message}`) })
-      const saved = await withAsof(global, (asof) => asof.suites.save(text, { where: file, ...(opts.name ? { name: opts.name } : {}) }))
+      // Read here, so a mistake is reported against the file; it travels as GX 1.x JSON.
+      const suite = suiteToGx1(readSuite(text, file)) as Record<string, unknown>
+      const saved = await withClient(global, (client) => (opts.name ? client.suites.save({ name: opts.name, suite }) : client.suites.create({ suite })))
       if (global.json) return printJson(saved)
       process.stdout.write(`${saved.name}@${saved.version}${saved.created ? '' : ' (unchanged)'}\n`)
     })
@@ -77,7 +79,7 @@ export function register(program: Command): void {
     .argument('<name>', 'suite name')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
       const global = globalOptions(cmd)
-      await withAsof(global, (asof) => asof.suites.delete(name))
+      await withClient(global, (client) => client.suites.delete({ name }))
       if (global.json) return printJson({ deleted: name })
       process.stdout.write(`deleted suite ${name}\n`)
     })

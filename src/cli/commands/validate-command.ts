@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
 import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { Errors, loadConfig } from '../../core/index.js'
+import { Errors } from '../../core/index.js'
 import { DuckDbEngine, col, sql, type Relation } from '../../engines/index.js'
 import {
   RESULT_FORMATS, fileFormatOf, parseResultFormat, readSuiteFile, suiteToGx1, validate,
   type Batch, type BatchSpec, type ResultFormat, type Suite, type ValidationResult,
 } from '../../expectations/index.js'
-import { GateFailed, globalOptions, printJson } from '../output.js'
+import { GateFailed, globalOptions, printJson, type GlobalOptions } from '../output.js'
 
 interface ValidateOptions {
   suite: string
@@ -43,7 +43,7 @@ export function register(program: Command): void {
       const resultFormat = parseResultFormat(opts.resultFormat?.toUpperCase() ?? 'SUMMARY', '--result-format')
       const result = opts.data !== undefined
         ? await validateFile(suite, opts.data, resultFormat)
-        : await validateInRepo(suite, batchSpecOf(opts), resultFormat, global.repo)
+        : await validateInRepo(suite, batchSpecOf(opts), resultFormat, global)
       if (global.json) printJson(result)
       else process.stdout.write(summarize(result))
       if (!result.success) throw new GateFailed()
@@ -75,14 +75,12 @@ async function validateFile(suite: Suite, data: string, resultFormat: ResultForm
 
 /**
  * --source, --feature-view and --sql resolve like checkpoint batches (same engines, same history
- * keys). When `asof serve` holds the embedded database, the validation runs there (POST /api/v1/validate).
+ * keys), through the client (in process, or on the server beside the repo).
  */
-async function validateInRepo(suite: Suite, spec: BatchSpec, resultFormat: ResultFormat, repoDir: string | undefined): Promise<ValidationResult> {
-  // Loaded only here: `--data` needs neither the feature store nor the API client.
-  const { withAsofOrServer } = await import('../server-client.js')
-  return withAsofOrServer(loadConfig({ repoDir }),
-    async (asof) => (await asof.expectations.validate(suite, await asof.resolveBatch(spec), { resultFormat })).result,
-    (client) => client.request<ValidationResult>('POST', '/api/v1/validate', { suite: suiteToGx1(suite), batch: spec, result_format: resultFormat }))
+async function validateInRepo(suite: Suite, spec: BatchSpec, resultFormat: ResultFormat, global: GlobalOptions): Promise<ValidationResult> {
+  // Loaded only here: `--data` needs neither the feature store nor the client.
+  const { withClient } = await import('../client.js')
+  return withClient(global, (client) => client.validation.validate({ suite: suiteToGx1(suite), batch: spec, result_format: resultFormat }))
 }
 
 function batchSpecOf(opts: ValidateOptions): BatchSpec {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import {
-  Binary, Bool, Field, Float32, Float64, Int32, Int64, List, Table, TimestampMicrosecond, Utf8, makeBuilder, makeData, makeVector, tableToIPC,
+  Binary, Bool, Field, Float32, Float64, Int32, Int64, List, RecordBatch, Table, TimestampMicrosecond, Utf8, makeBuilder, makeData, makeVector, tableToIPC,
   type DataType, type Vector,
 } from 'apache-arrow'
 import { Errors, bigintReplacer, parseTimestampMicros } from '../../core/index.js'
@@ -28,18 +28,38 @@ export function writeJsonFile(path: string, result: ResultSet): void {
 
 /** Arrow IPC (file format): timestamps as microseconds in UTC, int64 as 64-bit integers. */
 export function writeArrowFile(path: string, result: ResultSet): void {
+  writeFileSync(path, tableToIPC(new Table(arrowVectors(result.columns, result.rows)), 'file'))
+}
+
+/** Rows per record batch of a streamed dataset: large enough that per-batch overhead vanishes, small enough to flow. */
+export const ARROW_BATCH_ROWS = 65_536
+
+/**
+ * A retrieved dataset as Arrow record batches of at most `rowsPerBatch` rows, each built when
+ * it is read, with the same types as `writeArrowFile` (so a stream written to a file equals it).
+ */
+export function* arrowRecordBatches(result: ResultSet, rowsPerBatch = ARROW_BATCH_ROWS): Generator<RecordBatch> {
+  for (let start = 0; start < result.rows.length || start === 0; start += rowsPerBatch) {
+    const rows = result.rows.slice(start, start + rowsPerBatch)
+    // Each vector is built in one piece, so its data is one chunk.
+    yield new RecordBatch(Object.fromEntries(Object.entries(arrowVectors(result.columns, rows)).map(([name, v]) => [name, v.data[0]!])))
+    if (rows.length === 0) break
+  }
+}
+
+function arrowVectors(columns: ResultSet['columns'], rows: ResultSet['rows']): Record<string, Vector> {
   const vectors: Record<string, Vector> = {}
-  for (const column of result.columns) {
+  for (const column of columns) {
     if (column.type === 'timestamp') {
-      vectors[column.name] = timestampVector(result.rows.map((r) => r[column.name] ?? null))
+      vectors[column.name] = timestampVector(rows.map((r) => r[column.name] ?? null))
       continue
     }
     const type = arrowType(column.type, column.elementType)
     const builder = makeBuilder({ type, nullValues: [null, undefined] })
-    for (const row of result.rows) builder.append(toArrow(row[column.name] ?? null, column.type, column.elementType))
+    for (const row of rows) builder.append(toArrow(row[column.name] ?? null, column.type, column.elementType))
     vectors[column.name] = builder.finish().toVector()
   }
-  writeFileSync(path, tableToIPC(new Table(vectors), 'file'))
+  return vectors
 }
 
 /**
