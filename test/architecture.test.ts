@@ -6,7 +6,7 @@ import { MIGRATIONS } from '../migrations/index.js'
 
 /**
  * The dependency rule of DESIGN.md, checked on every import in src/:
- * core ← engines ← metadata ← featurestore, expectations ← pipelines ← asof.ts ← api, cli
+ * core ← engines ← metadata ← featurestore, expectations, keys ← pipelines ← asof.ts ← client ← api, cli
  */
 const ROOT = resolve(import.meta.dirname, '..')
 const SRC = join(ROOT, 'src')
@@ -17,10 +17,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   metadata: ['core', 'engines', 'migrations'],
   featurestore: ['core', 'engines', 'metadata'],
   expectations: ['core', 'engines', 'metadata'],
+  keys: ['core', 'engines', 'metadata'],
   pipelines: ['core', 'engines', 'metadata', 'featurestore', 'expectations'],
-  'asof.ts': ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines'],
-  api: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines', 'asof.ts'],
-  cli: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'pipelines', 'asof.ts', 'api'],
+  'asof.ts': ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines'],
+  // The faces reach the services through the client (and asof.ts), never engines/ or metadata/ directly.
+  client: ['core', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts'],
+  api: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client'],
+  cli: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client', 'api'],
 }
 
 /** Third-party packages confined to one module. */

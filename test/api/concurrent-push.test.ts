@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENGINES } from '../helpers/engines.js'
-import { ApiKeys } from '../../src/api/index.js'
+import { ApiKeys } from '../../src/keys/index.js'
 import { loadConfig } from '../../src/core/index.js'
-import { openAsof } from '../../src/asof.js'
+import { composeAsof } from '../../src/asof.js'
 import { encodeEntityKey } from '../../src/featurestore/online/keys.js'
 import { openOnlineStore } from '../../src/featurestore/online/open-online-store.js'
 import { bearer, call, startTestService, type TestService } from './helpers.js'
@@ -122,7 +122,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(stored[0]!.map((v) => v?.values), DRIVERS.map((d) => want.rates.get(d)))
       assert.deepEqual(stored[1]!.map((v) => v?.values), DRIVERS.map((d) => want.trips.get(d)))
       if (engine.kind === 'postgres') {
-        const replica = await openAsof(loadConfig({ repoDir: svc.repoDir, databaseUrl: svc.asof.config.databaseUrl, logLevel: 'silent' }, {}))
+        const replica = await composeAsof(loadConfig({ repoDir: svc.repoDir, databaseUrl: svc.asof.config.databaseUrl, logLevel: 'silent' }, {}))
         try {
           const answer = await replica.online.getOnlineFeatures({ features: ['rates:conv_rate', 'rates:trips'], entities: { driver_id: DRIVERS } })
           assert.deepEqual(DRIVERS.map((d, i) => [answer.results[1]!.values[i], answer.results[2]!.values[i]]), DRIVERS.map((d) => want.rates.get(d)))
