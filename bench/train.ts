@@ -17,7 +17,7 @@ import { openMetadataStore } from '../src/metadata/index.js'
 import { createExampleRepo, createFeatureStore } from '../src/featurestore/index.js'
 import { TRAINING_PIPELINE_TEMPLATE } from '../src/pipelines/index.js'
 import { encodeLabels, encodeRows, fitPreprocessing, prepareSpecSchema, splitRows } from '../src/pipelines/training/prepare.js'
-import { trainSpecSchema, type TrainSpec } from '../src/pipelines/training/specs.js'
+import { hiddenLayers, trainSpecSchema, type TrainSpec } from '../src/pipelines/training/specs.js'
 import { initTf, tf } from '../src/pipelines/training/tf-backend.js'
 import { trainWithCheckpoints } from '../src/pipelines/training/train.js'
 import { tempDir } from '../test/helpers/engines.js'
@@ -68,7 +68,7 @@ try {
   const measured = await measure(backend)
   await tf.setBackend('cpu')
   const baseline = await measure('cpu')
-  const model = `${spec.task}, hidden ${JSON.stringify(spec.hidden_units)}, batch ${spec.batch_size}, ${preprocessing.columns.length} inputs`
+  const model = `${spec.task}, layers ${JSON.stringify(hiddenLayers(spec))}, batch ${spec.batch_size}, ${preprocessing.columns.length} inputs`
   console.log(`bench:train — ${x.rows} training rows (${rows} feature rows, ${entityRows} entity rows), ${epochs} epochs, model: ${model}`)
   console.log(`  ${backend.padEnd(10)} ${Math.round(measured).toLocaleString('en-US')} rows/s per epoch`)
   console.log(`  cpu (base) ${Math.round(baseline).toLocaleString('en-US')} rows/s per epoch`)

@@ -5,10 +5,10 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { initTf } from '../../src/pipelines/training/tf-backend.js'
-import { encodeLabels, encodeRows, fitPreprocessing, prepareSpecSchema } from '../../src/pipelines/training/prepare.js'
+import { encodeLabels, encodeRows, fitClasses, fitPreprocessing, prepareSpecSchema, seededRandom } from '../../src/pipelines/training/prepare.js'
 import { loadModel, predictRows, serializeModel, trainWithCheckpoints } from '../../src/pipelines/training/train.js'
-import { trainSpecSchema } from '../../src/pipelines/training/specs.js'
-import { evaluatePredictions } from '../../src/pipelines/training/evaluate.js'
+import { hiddenLayers, trainSpecSchema } from '../../src/pipelines/training/specs.js'
+import { evaluateModel, evaluatePredictions } from '../../src/pipelines/training/evaluate.js'
 
 const tmp = tempDir()
 after(() => tmp.remove())
@@ -66,5 +66,47 @@ describe('training', () => {
     const y2 = y.map((v) => v + 1)
     const fresh = await trainWithCheckpoints({ spec, x, y: y2, checkpointDir: dir })
     assert.equal(fresh.resumedFromEpoch, 0)
+  })
+
+  it('classifies text into several classes: TF-IDF and a softmax over declared layers, all in the model file', async () => {
+    // Each class has its own words; every title mixes two of them with shared filler, so one word does not decide alone.
+    const words = { vision: ['image', 'pixel', 'detection', 'camera'], language: ['text', 'token', 'translation', 'sentence'], graphs: ['node', 'edge', 'graph', 'walk'] }
+    const random = seededRandom(3)
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!
+    const docs = Array.from({ length: 240 }, (_, i) => {
+      const tag = (Object.keys(words) as (keyof typeof words)[])[i % 3]!
+      return { title: `${pick(words[tag])} model for ${pick(['fast', 'new', 'deep', 'simple'])} ${pick(words[tag])}`, n: i % 2, tag }
+    })
+    const [train, test] = [docs.slice(0, 180), docs.slice(180)]
+    const prep = fitPreprocessing(train, { ...prepareSpecSchema.parse({ label: 'tag', text: ['title'] }), features: ['title', 'n'] })
+    const classes = fitClasses(train, 'tag')
+    const spec = trainSpecSchema.parse({ task: 'multiclass_classification', epochs: 25, learning_rate: 0.05, batch_size: 32, layers: [{ type: 'dense', units: 16 }, { type: 'dropout', rate: 0.1 }] })
+    const result = await trainWithCheckpoints({
+      spec, x: encodeRows(prep, train), y: encodeLabels(train, 'tag', spec.task, classes), classCount: classes.length, checkpointDir: join(tmp.dir, 'text'),
+    })
+    const trained = { task: spec.task, preprocessing: prep, classes, signature: { inputs: [], outputs: [] }, model: result.model }
+    const path = join(tmp.dir, 'text-model.bin')
+    await writeFile(path, await serializeModel(trained))
+    const loaded = await loadModel(path)
+    assert.deepEqual(loaded.classes, ['graphs', 'language', 'vision'])
+    assert.deepEqual(loaded.preprocessing, prep, 'the fitted vocabulary travels inside the model file')
+    const { metrics } = evaluateModel(loaded, test, 'tag')
+    assert.ok(metrics.overall.accuracy! > 0.9, `accuracy ${metrics.overall.accuracy}`)
+    assert.ok(metrics.overall.macro_f1! > 0.9, `macro F1 ${metrics.overall.macro_f1}`)
+    assert.equal(metrics.classes?.confusion_matrix.flat().reduce((a, b) => a + b, 0), test.length)
+    assert.deepEqual(loaded.model.layers.map((l) => l.getClassName()), ['Dense', 'Dropout', 'Dense'])
+  })
+
+  it('expands a named architecture into layers, and takes one way of declaring the shape only', () => {
+    const spec = trainSpecSchema.parse({ task: 'regression', architecture: { name: 'mlp', hidden_units: [8, 4], dropout: 0.2 } })
+    assert.deepEqual(hiddenLayers(spec), [
+      { type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.2 },
+      { type: 'dense', units: 4, activation: 'relu' }, { type: 'dropout', rate: 0.2 },
+    ])
+    assert.deepEqual(hiddenLayers(trainSpecSchema.parse({ task: 'regression', hidden_units: [3] })), [{ type: 'dense', units: 3, activation: 'relu' }])
+    const both = trainSpecSchema.safeParse({ task: 'regression', hidden_units: [3], layers: [] })
+    assert.equal(both.success, false)
+    assert.match(JSON.stringify(both.error?.issues), /at most one of layers, architecture or hidden_units/)
+    assert.equal(trainSpecSchema.safeParse({ task: 'regression', layers: [{ type: 'dense', units: 0 }] }).success, false)
   })
 })

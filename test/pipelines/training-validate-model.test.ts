@@ -31,7 +31,7 @@ function check(candidate: TrainedModel, champion: TrainedModel | undefined, spec
   const y = encodeLabels(rows, 'y', 'regression')
   const metrics = evaluatePredictions('regression', rows, y, predictRows(candidate, rows), 'city')
   return validateModel({
-    candidate, metrics, testRows: rows, yTest: y, sliceColumn: 'city', servingSchema: serving,
+    candidate, metrics, testRows: rows, label: 'y', sliceColumn: 'city', servingSchema: serving,
     champion: champion && { version: 1, model: champion }, spec: validateModelSpecSchema.parse(spec),
   })
 }
@@ -62,7 +62,7 @@ describe('validate model', () => {
     const failed = Object.fromEntries(report.checks.filter((c) => !c.success).map((c) => [c.name, c.detail]))
     assert.deepEqual(Object.keys(failed).sort(), ['latency', 'threshold:r2'])
     const noCity = validateModel({
-      candidate: good, metrics: { overall: {} }, testRows: rows, yTest: encodeLabels(rows, 'y', 'regression'),
+      candidate: good, metrics: { overall: {} }, testRows: rows, label: 'y',
       servingSchema: [{ name: 'x', type: 'long' }], spec: validateModelSpecSchema.parse({}),
     })
     assert.match(noCity.checks.find((c) => c.name === 'serving_schema')!.detail, /city is not served \(served: x\)/)

@@ -20,6 +20,14 @@ export interface ModelSignature {
 export interface ModelMetrics {
   overall: Record<string, number>
   slices?: { column: string; values: Record<string, Record<string, number>> }
+  /** A multi-class model's figures per class and its confusion matrix (rows: true class, columns: predicted). */
+  classes?: ClassMetrics
+}
+
+export interface ClassMetrics {
+  labels: string[]
+  per_class: Record<string, { precision: number; recall: number; f1: number; support: number }>
+  confusion_matrix: number[][]
 }
 
 /** Where a version came from: enough to rebuild its training dataset exactly. */
@@ -40,6 +48,8 @@ export interface TrainingMetadata {
   rows: { total: number; train: number; test: number }
   categorical: Record<string, { distinct: number }>
   numeric: Record<string, { mean: number | null; min: number | null; max: number | null; stddev: number | null }>
+  /** Per text input: its fitted vocabulary's size and the words per row. */
+  text?: Record<string, { vocabulary: number; mean: number | null; min: number | null; max: number | null; stddev: number | null }>
   /** The linear model's weight per encoded input, when the model is linear. */
   weights?: Record<string, number>
   /** Drop in the primary metric when one input column is shuffled (test split). */
@@ -48,6 +58,15 @@ export interface TrainingMetadata {
   epochs: number
   /** The epoch a resumed training continued from (0 when it started fresh). */
   resumed_from_epoch: number
+  /** When a hyperparameter search chose the model: every trial's params, state and validation metrics. */
+  search?: {
+    method: string
+    metric: string
+    best_trial: number
+    best_params: Record<string, unknown>
+    best_score: number | null
+    trials: { trial: number; params: Record<string, unknown>; state: string; epochs: number; metrics: Record<string, number>; score: number | null }[]
+  }
 }
 
 export interface NewModelVersion {

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Errors, parseTimestampMicros } from '../../core/index.js'
 import type { Column, ColumnType, Row, Value } from '../../engines/index.js'
 import type { SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
+import type { ModelTask } from './specs.js'
 
 /** How rows are split into train and test: shuffled with a seed, or the latest rows by a time column. */
 export const splitSchema = z.discriminatedUnion('method', [
@@ -19,6 +20,20 @@ export const splitSchema = z.discriminatedUnion('method', [
 ])
 export type SplitSpec = z.output<typeof splitSchema>
 
+/** How text columns are vectorized (the options of scikit-learn's TfidfVectorizer that matter here). */
+export const textVectorizerSchema = z.object({
+  /** Terms kept per column: the most frequent in the training split. */
+  max_features: z.number().int().positive().default(2000),
+  /** Word n-grams from `[min, max]` words. */
+  ngram_range: z.tuple([z.number().int().positive(), z.number().int().positive()]).default([1, 1])
+    .refine(([a, b]) => a <= b, 'ngram_range is [min, max] with min <= max'),
+  /** Terms in fewer training rows than this are dropped. */
+  min_df: z.number().int().positive().default(1),
+  /** 1 + log(count) instead of the raw count. */
+  sublinear_tf: z.boolean().default(false),
+}).strict()
+export type TextVectorizerSpec = z.output<typeof textVectorizerSchema>
+
 /** Which columns feed the model and how: the `params:` of the prepare task. */
 export const prepareSpecSchema = z.object({
   label: z.string().min(1),
@@ -26,6 +41,9 @@ export const prepareSpecSchema = z.object({
   features: z.array(z.string().min(1)).min(1).optional(),
   /** Columns one-hot encoded even though they hold numbers (string and boolean columns always are). */
   categorical: z.array(z.string().min(1)).default([]),
+  /** Free-text columns, each turned into TF-IDF weights over a vocabulary fitted on the training split. */
+  text: z.array(z.string().min(1)).default([]),
+  text_vectorizer: textVectorizerSchema.prefault({}),
   split: splitSchema.default({ method: 'random', test_fraction: 0.2, seed: 42 }),
   /** A categorical column whose values the evaluation reports separately. */
   slice_column: z.string().min(1).optional(),
@@ -36,11 +54,12 @@ export type PrepareSpec = z.output<typeof prepareSpecSchema>
 export type ColumnEncoding =
   | { name: string; kind: 'numeric'; mean: number; std: number }
   | { name: string; kind: 'categorical'; categories: string[] }
+  | { name: string; kind: 'text'; vocabulary: string[]; idf: number[]; ngram_range: [number, number]; sublinear_tf: boolean }
 
 /**
  * Everything needed to turn raw rows into the model's input matrix: standard scaling for numeric
  * columns (nulls become the training mean), one-hot encoding for categorical ones (unknown values
- * and nulls become all zeros).
+ * and nulls become all zeros), TF-IDF for text (unknown terms are ignored).
  */
 export interface Preprocessing {
   label: string
@@ -49,7 +68,64 @@ export interface Preprocessing {
 
 /** The encoded input names, in matrix column order (`trips`, `city=Berlin`, …). */
 export function encodedNames(p: Preprocessing): string[] {
-  return p.columns.flatMap((c) => (c.kind === 'numeric' ? [c.name] : c.categories.map((v) => `${c.name}=${v}`)))
+  return p.columns.flatMap((c) => {
+    if (c.kind === 'numeric') return [c.name]
+    if (c.kind === 'categorical') return c.categories.map((v) => `${c.name}=${v}`)
+    return c.vocabulary.map((term) => `${c.name}~${term}`)
+  })
+}
+
+/** Lower-cased runs of letters and digits, then the word n-grams of the range. */
+export function tokenize(text: string, [min, max]: readonly [number, number]): string[] {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  const out: string[] = []
+  for (let n = min; n <= max; n++) {
+    for (let i = 0; i + n <= words.length; i++) out.push(words.slice(i, i + n).join(' '))
+  }
+  return out
+}
+
+/**
+ * Fits a TF-IDF vocabulary as scikit-learn's TfidfVectorizer does by default: the `max_features`
+ * most frequent terms (ties by term) in at least `min_df` rows, smooth idf = ln((1 + n) / (1 + df)) + 1.
+ */
+function fitText(train: readonly Row[], name: string, spec: TextVectorizerSpec): ColumnEncoding {
+  const total = new Map<string, number>()
+  const df = new Map<string, number>()
+  for (const r of train) {
+    const terms = tokenize(categoryOf(r[name]) ?? '', spec.ngram_range)
+    for (const t of terms) total.set(t, (total.get(t) ?? 0) + 1)
+    for (const t of new Set(terms)) df.set(t, (df.get(t) ?? 0) + 1)
+  }
+  const vocabulary = [...total.entries()]
+    .filter(([t]) => df.get(t)! >= spec.min_df)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, spec.max_features)
+    .map(([t]) => t)
+    .sort()
+  const n = train.length
+  return {
+    name, kind: 'text', vocabulary, idf: vocabulary.map((t) => Math.log((1 + n) / (1 + df.get(t)!)) + 1),
+    ngram_range: spec.ngram_range, sublinear_tf: spec.sublinear_tf,
+  }
+}
+
+/** Writes a text value's L2-normalized TF-IDF weights into `out` from `offset`. */
+function writeTfIdf(c: Extract<ColumnEncoding, { kind: 'text' }>, value: string | null, out: Float32Array, offset: number, index: Map<string, number>): void {
+  if (value === null) return
+  const counts = new Map<number, number>()
+  for (const t of tokenize(value, c.ngram_range)) {
+    const k = index.get(t)
+    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1)
+  }
+  let norm = 0
+  for (const [k, count] of counts) {
+    const w = (c.sublinear_tf ? 1 + Math.log(count) : count) * c.idf[k]!
+    counts.set(k, w)
+    norm += w * w
+  }
+  norm = Math.sqrt(norm)
+  for (const [k, w] of counts) out[offset + k] = w / norm
 }
 
 /** A dense row-major matrix of encoded inputs. */
@@ -82,6 +158,7 @@ function isCategoricalColumn(rows: readonly Row[], name: string, declared: reado
 /** Fits the encodings on `train` (the test split must not leak into scaling parameters). */
 export function fitPreprocessing(train: readonly Row[], spec: PrepareSpec & { features: string[] }): Preprocessing {
   const columns = spec.features.map((name): ColumnEncoding => {
+    if (spec.text.includes(name)) return fitText(train, name, spec.text_vectorizer)
     if (isCategoricalColumn(train, name, spec.categorical)) {
       const categories = [...new Set(train.map((r) => categoryOf(r[name])).filter((v): v is string => v !== null))].sort()
       return { name, kind: 'categorical', categories }
@@ -96,12 +173,16 @@ export function fitPreprocessing(train: readonly Row[], spec: PrepareSpec & { fe
 export function encodeRows(p: Preprocessing, rows: readonly Row[]): Matrix {
   const cols = encodedNames(p).length
   const data = new Float32Array(rows.length * cols)
+  const termIndex = new Map(p.columns.flatMap((c) => (c.kind === 'text' ? [[c.name, new Map(c.vocabulary.map((t, k) => [t, k]))]] : [])))
   rows.forEach((row, i) => {
     let j = i * cols
     for (const c of p.columns) {
       if (c.kind === 'numeric') {
         const v = asNumber(row[c.name])
         data[j++] = v === null ? 0 : (v - c.mean) / c.std
+      } else if (c.kind === 'text') {
+        writeTfIdf(c, categoryOf(row[c.name]), data, j, termIndex.get(c.name)!)
+        j += c.vocabulary.length
       } else {
         const v = categoryOf(row[c.name])
         const k = v === null ? -1 : c.categories.indexOf(v)
@@ -113,11 +194,24 @@ export function encodeRows(p: Preprocessing, rows: readonly Row[]): Matrix {
   return { data, rows: rows.length, cols }
 }
 
+/** The classes of a multi-class label, as found in the training split (sorted; their index is the model's output). */
+export function fitClasses(train: readonly Row[], label: string): string[] {
+  return [...new Set(train.map((r) => categoryOf(r[label])).filter((v): v is string => v !== null))].sort()
+}
+
+/** The class index of every row: -1 for a label the training split did not have (counted as a miss by the metrics). */
+function classIndices(rows: readonly Row[], label: string, classes: readonly string[]): Float32Array {
+  const index = new Map(classes.map((c, k) => [c, k]))
+  return Float32Array.from(rows, (r) => index.get(categoryOf(r[label]) ?? '') ?? -1)
+}
+
 /**
  * The label column as numbers. Binary classification accepts booleans, 0/1 numbers and
- * `true`/`false` strings; anything else is a bad-input error naming the value.
+ * `true`/`false` strings; multi-class labels become their index in `classes`; anything else is a
+ * bad-input error naming the value.
  */
-export function encodeLabels(rows: readonly Row[], label: string, task: 'regression' | 'binary_classification'): Float32Array {
+export function encodeLabels(rows: readonly Row[], label: string, task: ModelTask, classes: readonly string[] = []): Float32Array {
+  if (task === 'multiclass_classification') return classIndices(rows, label, classes)
   return Float32Array.from(rows, (r, i) => {
     const v = r[label]
     const n = typeof v === 'string' && task === 'binary_classification' ? ({ true: 1, false: 0 } as Record<string, number>)[v.toLowerCase()] ?? null : asNumber(v)
@@ -177,14 +271,18 @@ export function numericStats(values: readonly (number | null)[]): { mean: number
 }
 
 /** The dataset statistics kept with each model version, so retrains can be compared. */
-export function datasetStatistics(rows: readonly Row[], p: Preprocessing): Pick<TrainingMetadata, 'categorical' | 'numeric'> {
+export function datasetStatistics(rows: readonly Row[], p: Preprocessing): Pick<TrainingMetadata, 'categorical' | 'numeric' | 'text'> {
   const categorical: TrainingMetadata['categorical'] = {}
   const numeric: TrainingMetadata['numeric'] = {}
+  const text: NonNullable<TrainingMetadata['text']> = {}
   for (const c of p.columns) {
     if (c.kind === 'categorical') categorical[c.name] = { distinct: new Set(rows.map((r) => categoryOf(r[c.name])).filter((v) => v !== null)).size }
-    else numeric[c.name] = numericStats(rows.map((r) => asNumber(r[c.name])))
+    else if (c.kind === 'text') {
+      const lengths = rows.map((r) => tokenize(categoryOf(r[c.name]) ?? '', [1, 1]).length)
+      text[c.name] = { vocabulary: c.vocabulary.length, ...numericStats(lengths) }
+    } else numeric[c.name] = numericStats(rows.map((r) => asNumber(r[c.name])))
   }
-  return { categorical, numeric }
+  return { categorical, numeric, ...(Object.keys(text).length ? { text } : {}) }
 }
 
 const SIGNATURE_TYPES: Partial<Record<ColumnType, SignatureColumn['type']>> = {

@@ -5,15 +5,15 @@ import { z } from 'zod'
 import { Errors, hashFile, stringifyJson } from '../../core/index.js'
 import { sql, type Engine, type Row } from '../../engines/index.js'
 import type { ArtifactRef } from '../artifacts.js'
-import type { ModelRegistry, ModelMetrics, SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
+import type { ModelRegistry, ModelMetrics, ModelSignature, SignatureColumn, TrainingMetadata } from '../models/model-registry.js'
 import type { JsonValue, TaskDefinition } from '../task.js'
 import { extractDataset, extractSpecSchema, type DatasetFeatureStore, type ExtractOutput } from './extract.js'
 import {
-  datasetStatistics, encodeLabels, encodeRows, fitPreprocessing, inputSignature, prepareSpecSchema, splitRows,
+  datasetStatistics, encodeLabels, encodeRows, fitClasses, fitPreprocessing, inputSignature, prepareSpecSchema, splitRows,
   type Preprocessing,
 } from './prepare.js'
 import { registerTrainedModel } from './register.js'
-import { trainSpecSchema, validateModelSpecSchema } from './specs.js'
+import { MODEL_TASKS, oneModelShape, searchSpecSchema, trainSpecFields, validateModelSpecSchema, type ModelTask } from './specs.js'
 import type { TrainedModel } from './train.js'
 
 /**
@@ -21,10 +21,10 @@ import type { TrainedModel } from './train.js'
  * which every CLI command and server start would otherwise pay.
  */
 async function tfSteps() {
-  const [backend, train, evaluate, validateModel] = await Promise.all([
-    import('./tf-backend.js'), import('./train.js'), import('./evaluate.js'), import('./validate-model.js'),
+  const [backend, train, evaluate, validateModel, search] = await Promise.all([
+    import('./tf-backend.js'), import('./train.js'), import('./evaluate.js'), import('./validate-model.js'), import('./search.js'),
   ])
-  return { ...backend, ...train, ...evaluate, ...validateModel }
+  return { ...backend, ...train, ...evaluate, ...validateModel, ...search }
 }
 
 /** The training pipeline every project gets: copy it to `<repo>/pipelines/training.yaml`. */
@@ -63,7 +63,18 @@ const extractOutput = z.looseObject({
 const metricsSchema: z.ZodType<ModelMetrics> = z.object({
   overall: z.record(z.string(), z.number()),
   slices: z.object({ column: z.string(), values: z.record(z.string(), z.record(z.string(), z.number())) }).optional(),
+  classes: z.object({
+    labels: z.array(z.string()),
+    per_class: z.record(z.string(), z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() })),
+    confusion_matrix: z.array(z.array(z.number())),
+  }).optional(),
 })
+
+/** What a model takes (the prepared inputs) and returns, per task: a multi-class model names its class and each class's probability. */
+function modelSignature(inputs: SignatureColumn[], task: ModelTask, classes?: readonly string[]): ModelSignature {
+  if (task !== 'multiclass_classification') return { inputs, outputs: [{ name: task === 'regression' ? 'prediction' : 'probability', type: 'double' }] }
+  return { inputs, outputs: [{ name: 'class', type: 'string' }, ...(classes ?? []).map((c) => ({ name: `probability:${c}`, type: 'double' as const }))] }
+}
 
 /** The prepared splits: written by prepare, read by train, evaluate and validate_model. */
 interface PreparedData {
@@ -87,7 +98,13 @@ async function loadTrained(ref: ArtifactRef): Promise<TrainedModel> {
 
 const validateParams = z.object({ checkpoint: z.string().min(1), dataset: artifactRef })
 const prepareParams = prepareSpecSchema.extend({ dataset: extractOutput })
-const trainParams = trainSpecSchema.extend({ prepared: artifactRef })
+const trainParams = oneModelShape(trainSpecFields.extend({ prepared: artifactRef }))
+/** The base train params stay loose here: each trial's are checked as a train spec once the space's values are set. */
+const searchParams = z.object({
+  prepared: artifactRef,
+  train: z.looseObject({ task: z.enum(MODEL_TASKS) }),
+  search: searchSpecSchema,
+})
 const evaluateParams = z.object({ prepared: artifactRef, model: artifactRef, importance_seed: z.number().int().default(42) })
 const validateModelParams = validateModelSpecSchema.extend({
   model_name: z.string().min(1), prepared: artifactRef, model: artifactRef, metrics: metricsSchema, serving_schema: z.array(signatureColumn),
@@ -100,7 +117,11 @@ const registerParams = z.object({
   extract: extractOutput,
   validate: z.looseObject({ result_ids: z.array(z.string()) }),
   prepare: z.looseObject({ rows: z.object({ total: z.number(), train: z.number(), test: z.number() }), statistics: z.looseObject({}) }),
-  train: z.looseObject({ model: artifactRef, backend: z.string(), epochs: z.number(), resumed_from_epoch: z.number() }),
+  /** The train task's output, or a hyperparameter_search's (its trials are kept with the version). */
+  train: z.looseObject({
+    model: artifactRef, backend: z.string(), epochs: z.number(), resumed_from_epoch: z.number(),
+    search: z.looseObject({ metric: z.string(), best_trial: z.number(), trials: z.array(z.looseObject({})) }).optional(),
+  }),
   evaluate: z.looseObject({ metrics: metricsSchema, permutation_importance: z.record(z.string(), z.number()), weights: z.record(z.string(), z.number()).optional() }),
 })
 
@@ -134,7 +155,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
 
   const prepare: TaskDefinition<z.output<typeof prepareParams>> = {
     name: 'prepare_training_data',
-    description: 'train/test split (seeded or by time), scaling and one-hot encoding fitted on the training split',
+    description: 'train/test split (seeded or by time), scaling, one-hot encoding and TF-IDF fitted on the training split',
     params: prepareParams,
     version: '1',
     async run(ctx, p) {
@@ -166,21 +187,18 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
 
   const train: TaskDefinition<z.output<typeof trainParams>> = {
     name: 'train_model',
-    description: 'TensorFlow.js regression or binary classifier, checkpointed every N epochs and resumed after a crash',
+    description: 'TensorFlow.js regression, binary or multi-class classifier of declared layers, checkpointed every N epochs and resumed after a crash',
     params: trainParams,
     version: '1',
     async run(ctx, p) {
       const { initTf, trainWithCheckpoints, serializeModel } = await tfSteps()
       const backend = await initTf(ctx.log)
       const data = await readPrepared(p.prepared)
+      const classes = p.task === 'multiclass_classification' ? fitClasses(data.train, data.label) : undefined
       const x = encodeRows(data.preprocessing, data.train)
-      const y = encodeLabels(data.train, data.label, p.task)
-      const result = await trainWithCheckpoints({ spec: p, x, y, checkpointDir: ctx.scratchDir, signal: ctx.signal, log: ctx.log })
-      const signature = {
-        inputs: data.inputs,
-        outputs: [{ name: p.task === 'regression' ? 'prediction' : 'probability', type: 'double' as const }],
-      }
-      const bytes = await serializeModel({ task: p.task, preprocessing: data.preprocessing, signature, model: result.model })
+      const y = encodeLabels(data.train, data.label, p.task, classes)
+      const result = await trainWithCheckpoints({ spec: p, x, y, classCount: classes?.length, checkpointDir: ctx.scratchDir, signal: ctx.signal, log: ctx.log })
+      const bytes = await serializeModel({ task: p.task, preprocessing: data.preprocessing, classes, signature: modelSignature(data.inputs, p.task, classes), model: result.model })
       result.model.dispose()
       return {
         model: await ctx.artifacts.write('model.bin', bytes),
@@ -193,16 +211,48 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     },
   }
 
+  const search: TaskDefinition<z.output<typeof searchParams>> = {
+    name: 'hyperparameter_search',
+    description: 'grid or random search over train params: N trials, a parallelism cap, median-rule early stopping; passes the best trial\'s model on',
+    params: searchParams,
+    version: '1',
+    async run(ctx, p) {
+      const { initTf, runSearch } = await tfSteps()
+      const backend = await initTf(ctx.log)
+      const data = await readPrepared(p.prepared)
+      const task = p.train.task
+      const classes = task === 'multiclass_classification' ? fitClasses(data.train, data.label) : undefined
+      const result = await runSearch({
+        task, base: p.train, search: p.search, preprocessing: data.preprocessing, classes, signature: modelSignature(data.inputs, task, classes),
+        label: data.label, train: data.train, scratchDir: ctx.scratchDir, signal: ctx.signal, log: ctx.log,
+      })
+      ctx.log.info({ best: result.best.trial, [result.metric]: result.best.score, trials: result.trials.length }, 'hyperparameter search chose its best trial')
+      // Shaped like train's output, so evaluate, validate_model and register take either.
+      return {
+        model: await ctx.artifacts.write('model.bin', result.modelBytes),
+        task,
+        backend,
+        epochs: result.best.epochs,
+        resumed_from_epoch: 0,
+        final_loss: result.best.val_loss.at(-1) ?? null,
+        search: {
+          method: p.search.method, metric: result.metric, direction: result.direction, best_trial: result.best.trial,
+          best_params: result.best.params, best_score: result.best.score,
+          trials: result.trials as unknown as JsonValue,
+        },
+      }
+    },
+  }
+
   const evaluate: TaskDefinition<z.output<typeof evaluateParams>> = {
     name: 'evaluate_model',
     description: 'test-split metrics overall and per slice, permutation importances (and weights of a linear model)',
     params: evaluateParams,
     version: '1',
     async run(_ctx, p) {
-      const { evaluatePredictions, permutationImportance, predictRows, linearWeights } = await tfSteps()
+      const { evaluateModel, permutationImportance, linearWeights } = await tfSteps()
       const [data, model] = [await readPrepared(p.prepared), await loadTrained(p.model)]
-      const y = encodeLabels(data.test, data.label, model.task)
-      const metrics = evaluatePredictions(model.task, data.test, y, predictRows(model, data.test), data.slice_column ?? undefined)
+      const { metrics, yTrue: y } = evaluateModel(model, data.test, data.label, data.slice_column ?? undefined)
       const out: Record<string, JsonValue> = {
         metrics: metrics as unknown as JsonValue,
         permutation_importance: permutationImportance(model, data.test, y, p.importance_seed),
@@ -227,7 +277,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
       const champion = current && existsSync(current.artifact_uri) ? { version: current.version, model: await loadModel(current.artifact_uri) } : undefined
       if (current && !champion) ctx.log.warn({ model: p.model_name, version: current.version }, 'the champion\'s model file is gone: compared with nothing')
       const report = validateModel({
-        candidate, metrics: p.metrics, testRows: data.test, yTest: encodeLabels(data.test, data.label, candidate.task),
+        candidate, metrics: p.metrics, testRows: data.test, label: data.label,
         sliceColumn: data.slice_column ?? undefined, champion, servingSchema: p.serving_schema as SignatureColumn[], spec: p,
       })
       candidate.model.dispose()
@@ -257,10 +307,11 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
         },
         training: {
           rows: p.prepare.rows,
-          ...(p.prepare.statistics as Pick<TrainingMetadata, 'categorical' | 'numeric'>),
+          ...(p.prepare.statistics as Pick<TrainingMetadata, 'categorical' | 'numeric' | 'text'>),
           weights: p.evaluate.weights,
           permutation_importance: p.evaluate.permutation_importance,
           backend: p.train.backend, epochs: p.train.epochs, resumed_from_epoch: p.train.resumed_from_epoch,
+          ...(p.train.search ? { search: p.train.search as TrainingMetadata['search'] } : {}),
         },
       })
       model.model.dispose()
@@ -268,5 +319,5 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     },
   }
 
-  return [extract, validate, prepare, train, evaluate, validateModelTask, register]
+  return [extract, validate, prepare, train, search, evaluate, validateModelTask, register]
 }

@@ -4,13 +4,14 @@ import { Errors, hashValue, sha256, type Logger } from '../../core/index.js'
 import type { Row } from '../../engines/index.js'
 import type { ModelSignature } from '../models/model-registry.js'
 import { encodeRows, type Matrix, type Preprocessing } from './prepare.js'
-import type { ModelTask, TrainSpec } from './specs.js'
+import { hiddenLayers, type ModelTask, type TrainSpec } from './specs.js'
 import { initTf, tf } from './tf-backend.js'
 
 export interface TrainResult {
   model: tf.LayersModel
   /** Training loss after each epoch that ran in this call (resumed epochs excluded). */
   loss: number[]
+  /** The last epoch trained: the spec's epochs, unless `onEpochEnd` stopped it earlier. */
   epochs: number
   resumedFromEpoch: number
 }
@@ -18,32 +19,52 @@ export interface TrainResult {
 export interface TrainOptions {
   spec: TrainSpec
   x: Matrix
+  /** One label per row: the value (regression), 0/1 (binary) or the class index (multi-class). */
   y: Float32Array
+  /** The number of classes of a multi-class model. */
+  classCount?: number
+  /** Rows held out of the fit whose loss is reported each epoch (`onEpochEnd`'s `valLoss`): what a search prunes on. */
+  validation?: { x: Matrix; y: Float32Array }
   /** Where checkpoints go; a checkpoint for the same spec and data is resumed from. */
   checkpointDir: string
   signal?: AbortSignal
   log?: Logger
-  /** Called after each epoch (and its checkpoint, when one is due); the bench times epochs with it. */
-  onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>
+  /** Called after each epoch (and its checkpoint, when one is due); `'stop'` ends the training there (a pruned search trial). */
+  onEpochEnd?: (epoch: number, loss: number, valLoss?: number) => void | 'stop' | Promise<void | 'stop'>
 }
 
-/** Builds the network: dense layers with ReLU, then one linear (regression) or sigmoid unit. */
-export function buildModel(spec: TrainSpec, inputs: number): tf.LayersModel {
+/** Output units, activation and loss per task. */
+const OUTPUT: Record<ModelTask, { activation: 'linear' | 'sigmoid' | 'softmax'; loss: string }> = {
+  regression: { activation: 'linear', loss: 'meanSquaredError' },
+  binary_classification: { activation: 'sigmoid', loss: 'binaryCrossentropy' },
+  multiclass_classification: { activation: 'softmax', loss: 'categoricalCrossentropy' },
+}
+
+/** Builds the network: the declared hidden layers, then the task's output layer (`outputs` units). */
+export function buildModel(spec: TrainSpec, inputs: number, outputs = 1): tf.LayersModel {
   const model = tf.sequential()
-  spec.hidden_units.forEach((units, i) => {
-    model.add(tf.layers.dense({
-      name: `hidden_${i}`, units, activation: 'relu', inputShape: i === 0 ? [inputs] : undefined,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + i }),
-    }))
+  const input = (i: number) => (i === 0 ? { inputShape: [inputs] } : {})
+  const layers = hiddenLayers(spec)
+  layers.forEach((layer, i) => {
+    const seed = spec.seed + i
+    model.add(layer.type === 'dense'
+      ? tf.layers.dense({ name: `hidden_${i}`, units: layer.units, activation: layer.activation, kernelInitializer: tf.initializers.glorotUniform({ seed }), ...input(i) })
+      : tf.layers.dropout({ name: `dropout_${i}`, rate: layer.rate, seed, ...input(i) }))
   })
+  const out = OUTPUT[spec.task]
   model.add(tf.layers.dense({
-    name: 'output', units: 1, activation: spec.task === 'regression' ? 'linear' : 'sigmoid',
-    inputShape: spec.hidden_units.length === 0 ? [inputs] : undefined,
-    kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + spec.hidden_units.length }),
+    name: 'output', units: outputs, activation: out.activation,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: spec.seed + layers.length }), ...input(layers.length),
   }))
   const optimizer = spec.optimizer === 'adam' ? tf.train.adam(spec.learning_rate) : tf.train.sgd(spec.learning_rate)
-  model.compile({ optimizer, loss: spec.task === 'regression' ? 'meanSquaredError' : 'binaryCrossentropy' })
+  model.compile({ optimizer, loss: out.loss })
   return model
+}
+
+/** The fit's target tensor: one column, or one-hot rows for a multi-class model. */
+function targetTensor(y: Float32Array, classCount: number | undefined): tf.Tensor2D {
+  if (!classCount) return tf.tensor2d(y, [y.length, 1])
+  return tf.tidy(() => tf.oneHot(tf.tensor1d(Int32Array.from(y), 'int32'), classCount).toFloat() as tf.Tensor2D)
 }
 
 const CHECKPOINT_FILE = 'training-checkpoint.bin'
@@ -64,8 +85,9 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
   const { spec, x, y } = o
   if (x.rows !== y.length) throw new Error(`train: ${x.rows} input rows but ${y.length} labels`)
   await initTf(o.log)
-  const key = hashValue({ spec: { ...spec, checkpoint_every: undefined }, rows: x.rows, cols: x.cols, x: sha256(bytesOf(x.data)), y: sha256(bytesOf(y)) })
-  const model = buildModel(spec, x.cols)
+  if (spec.task === 'multiclass_classification' && !(o.classCount && o.classCount >= 2)) throw Errors.badInput('train', `multi-class classification needs at least 2 classes in the training split, it has ${o.classCount ?? 0}`)
+  const key = hashValue({ spec: { ...spec, checkpoint_every: undefined }, rows: x.rows, cols: x.cols, x: sha256(bytesOf(x.data)), y: sha256(bytesOf(y)), classes: o.classCount ?? null, validation: o.validation ? sha256(bytesOf(o.validation.x.data)) : null })
+  const model = buildModel(spec, x.cols, o.classCount ?? 1)
   const path = join(o.checkpointDir, CHECKPOINT_FILE)
   let start = 0
   const saved = await readCheckpoint(path)
@@ -77,12 +99,15 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
     o.log?.info('a checkpoint from a different model or dataset was ignored')
   }
   const loss: number[] = []
+  let last = start
   if (start < spec.epochs) {
     const xs = tf.tensor2d(x.data, [x.rows, x.cols])
-    const ys = tf.tensor2d(y, [y.length, 1])
+    const ys = targetTensor(y, o.classCount)
+    const validation = o.validation && [tf.tensor2d(o.validation.x.data, [o.validation.x.rows, o.validation.x.cols]), targetTensor(o.validation.y, o.classCount)] as [tf.Tensor, tf.Tensor]
     try {
       await model.fit(xs, ys, {
         epochs: spec.epochs, initialEpoch: start, batchSize: spec.batch_size, shuffle: true, verbose: 0,
+        ...(validation ? { validationData: validation } : {}),
         callbacks: {
           onEpochEnd: async (epoch, logs) => {
             const done = epoch + 1
@@ -91,18 +116,17 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
               await mkdir(o.checkpointDir, { recursive: true })
               await writeCheckpoint(path, model, key, done)
             }
-            await o.onEpochEnd?.(done, logs?.loss ?? Number.NaN)
-            if (o.signal?.aborted) model.stopTraining = true
+            last = done
+            if ((await o.onEpochEnd?.(done, logs?.loss ?? Number.NaN, logs?.val_loss)) === 'stop' || o.signal?.aborted) model.stopTraining = true
           },
         },
       })
     } finally {
-      xs.dispose()
-      ys.dispose()
+      tf.dispose([xs, ys, ...(validation ?? [])])
     }
     if (o.signal?.aborted) throw Errors.busy(`training stopped: ${String(o.signal.reason ?? 'aborted')}`)
   }
-  return { model, loss, epochs: spec.epochs, resumedFromEpoch: start }
+  return { model, loss, epochs: last, resumedFromEpoch: start }
 }
 
 async function writeCheckpoint(path: string, model: tf.LayersModel, key: string, epoch: number): Promise<void> {
@@ -164,6 +188,8 @@ function unpackBinary<H>(bytes: Buffer): { header: H; body: Buffer } {
 export interface TrainedModel {
   task: ModelTask
   preprocessing: Preprocessing
+  /** A multi-class model's classes, in output order. */
+  classes?: string[]
   signature: ModelSignature
   model: tf.LayersModel
 }
@@ -174,6 +200,7 @@ interface ModelFileHeader {
   format: typeof MODEL_FORMAT
   task: ModelTask
   preprocessing: Preprocessing
+  classes?: string[]
   signature: ModelSignature
   topology: unknown
   weightSpecs: tf.io.WeightsManifestEntry[]
@@ -193,7 +220,7 @@ export async function serializeModel(m: TrainedModel): Promise<Buffer> {
   }))
   const weights = concatWeightData(saved!.weightData)
   const header: ModelFileHeader = {
-    format: MODEL_FORMAT, task: m.task, preprocessing: m.preprocessing, signature: m.signature,
+    format: MODEL_FORMAT, task: m.task, preprocessing: m.preprocessing, ...(m.classes ? { classes: m.classes } : {}), signature: m.signature,
     topology: saved!.modelTopology, weightSpecs: saved!.weightSpecs ?? [], weightBytes: weights.byteLength,
   }
   return packBinary(header, [weights])
@@ -218,10 +245,13 @@ export async function loadModel(path: string): Promise<TrainedModel> {
   if (header.format !== MODEL_FORMAT) throw Errors.badInput(path, `not an asof model file (format ${JSON.stringify(header.format)})`)
   const weights = body.buffer.slice(body.byteOffset, body.byteOffset + header.weightBytes)
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: header.topology as object, weightSpecs: header.weightSpecs, weightData: weights }))
-  return { task: header.task, preprocessing: header.preprocessing, signature: header.signature, model }
+  return { task: header.task, preprocessing: header.preprocessing, ...(header.classes ? { classes: header.classes } : {}), signature: header.signature, model }
 }
 
-/** Scores already encoded inputs: the prediction (regression) or the probability of class 1. */
+/**
+ * Scores already encoded inputs: the prediction (regression), the probability of class 1 (binary),
+ * or each row's class probabilities one after the other (multi-class: rows × classes values).
+ */
 export function predictMatrix(model: tf.LayersModel, x: Matrix): Float32Array {
   if (x.rows === 0) return new Float32Array(0)
   return tf.tidy(() => {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Row } from '../../engines/index.js'
 import type { ModelMetrics, SignatureColumn } from '../models/model-registry.js'
-import { evaluatePredictions, METRIC_DIRECTION } from './evaluate.js'
+import { evaluateModel, METRIC_DIRECTION } from './evaluate.js'
 import type { ValidateModelSpec } from './specs.js'
 import { predictRows, type TrainedModel } from './train.js'
 
@@ -21,7 +21,8 @@ export interface ValidateModelInput {
   candidate: TrainedModel
   metrics: ModelMetrics
   testRows: readonly Row[]
-  yTest: Float32Array
+  /** The label column of the test rows. */
+  label: string
   sliceColumn?: string
   /** The model the alias points at now, if any. */
   champion?: { version: number; model: TrainedModel }
@@ -55,7 +56,7 @@ function thresholdChecks(metrics: ModelMetrics, spec: ValidateModelSpec): ModelC
 function championChecks(input: ValidateModelInput): ModelCheck[] {
   const { champion, spec } = input
   if (!champion) return [{ name: 'champion', success: true, detail: `no model holds the alias ${spec.champion.alias}: nothing to compare with` }]
-  const theirs = evaluatePredictions(champion.model.task, input.testRows, input.yTest, predictRows(champion.model, input.testRows), input.sliceColumn)
+  const theirs = evaluateModel(champion.model, input.testRows, input.label, input.sliceColumn).metrics
   const compare = (scope: string, ours: Record<string, number>, base: Record<string, number>): ModelCheck[] => {
     const names = spec.champion.metrics ?? Object.keys(ours).filter((m) => m in base && m in METRIC_DIRECTION)
     return names.filter((m) => ours[m] !== undefined && base[m] !== undefined).map((m) => {
