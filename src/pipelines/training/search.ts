@@ -5,7 +5,7 @@ import type { Row } from '../../engines/index.js'
 import { evaluatePredictions, METRIC_DIRECTION } from './evaluate.js'
 import { encodeLabels, encodeRows, seededRandom, shuffled, type Preprocessing } from './prepare.js'
 import { trainSpecSchema, type ModelTask, type SearchDimension, type SearchSpec, type TrainSpec } from './specs.js'
-import { predictMatrix, serializeModel, trainWithCheckpoints, type TrainedModel } from './train.js'
+import { fitTargets, predictRows, scaleTargets, serializeModel, trainWithCheckpoints, type TrainedModel } from './train.js'
 import type { ModelSignature } from '../models/model-registry.js'
 
 /** A trial's parameters: values for the search space's keys. */
@@ -130,8 +130,10 @@ export async function runSearch(input: SearchInput): Promise<SearchResult> {
   if (order.length - valCount < 1) throw Errors.badInput('search.validation_fraction', `leaves no training rows of ${order.length}`)
   const [fitRows, valRows] = [order.slice(valCount), order.slice(0, valCount)]
   const x = encodeRows(input.preprocessing, fitRows)
-  const y = encodeLabels(fitRows, input.label, input.task, input.classes)
-  const validation = { x: encodeRows(input.preprocessing, valRows), y: encodeLabels(valRows, input.label, input.task, input.classes) }
+  const { y, target } = fitTargets(input.task, encodeLabels(fitRows, input.label, input.task, input.classes))
+  const yVal = encodeLabels(valRows, input.label, input.task, input.classes)
+  // The pruner compares validation losses: in the fitted (scaled) units, like the training loss.
+  const validation = { x: encodeRows(input.preprocessing, valRows), y: scaleTargets(yVal, target) }
 
   const ledger = join(input.scratchDir, 'trials.json')
   const finished: TrialRecord[] = await readFile(ledger, 'utf8').then((t) => JSON.parse(t) as TrialRecord[], () => [])
@@ -167,8 +169,8 @@ export async function runSearch(input: SearchInput): Promise<SearchResult> {
     try {
       let metrics: Record<string, number> = {}
       if (!pruned) {
-        metrics = evaluatePredictions(input.task, valRows, validation.y, predictMatrix(result.model, validation.x), undefined, input.classes).overall
-        const trained: TrainedModel = { task: input.task, preprocessing: input.preprocessing, classes: input.classes, signature: input.signature, model: result.model }
+        const trained: TrainedModel = { task: input.task, preprocessing: input.preprocessing, classes: input.classes, target, signature: input.signature, model: result.model }
+        metrics = evaluatePredictions(input.task, valRows, yVal, predictRows(trained, valRows), undefined, input.classes).overall
         await writeFile(join(dir, 'model.bin'), await serializeModel(trained))
       }
       const score = metrics[metric] ?? null

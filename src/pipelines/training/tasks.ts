@@ -157,7 +157,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'prepare_training_data',
     description: 'train/test split (seeded or by time), scaling, one-hot encoding and TF-IDF fitted on the training split',
     params: prepareParams,
-    version: '1',
+    version: '2',
     async run(ctx, p) {
       if ((await hashFile(p.dataset.dataset.path)) !== p.dataset.dataset.sha256) {
         throw Errors.conflict(`the training dataset ${p.dataset.dataset.path} changed after extract (sha256 differs)`)
@@ -189,16 +189,16 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'train_model',
     description: 'TensorFlow.js regression, binary or multi-class classifier of declared layers, checkpointed every N epochs and resumed after a crash',
     params: trainParams,
-    version: '1',
+    version: '2',
     async run(ctx, p) {
-      const { initTf, trainWithCheckpoints, serializeModel } = await tfSteps()
+      const { initTf, trainWithCheckpoints, serializeModel, fitTargets } = await tfSteps()
       const backend = await initTf(ctx.log)
       const data = await readPrepared(p.prepared)
       const classes = p.task === 'multiclass_classification' ? fitClasses(data.train, data.label) : undefined
       const x = encodeRows(data.preprocessing, data.train)
-      const y = encodeLabels(data.train, data.label, p.task, classes)
+      const { y, target } = fitTargets(p.task, encodeLabels(data.train, data.label, p.task, classes))
       const result = await trainWithCheckpoints({ spec: p, x, y, classCount: classes?.length, checkpointDir: ctx.scratchDir, signal: ctx.signal, log: ctx.log })
-      const bytes = await serializeModel({ task: p.task, preprocessing: data.preprocessing, classes, signature: modelSignature(data.inputs, p.task, classes), model: result.model })
+      const bytes = await serializeModel({ task: p.task, preprocessing: data.preprocessing, classes, target, signature: modelSignature(data.inputs, p.task, classes), model: result.model })
       result.model.dispose()
       return {
         model: await ctx.artifacts.write('model.bin', bytes),
@@ -248,7 +248,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'evaluate_model',
     description: 'test-split metrics overall and per slice, permutation importances (and weights of a linear model)',
     params: evaluateParams,
-    version: '1',
+    version: '2',
     async run(_ctx, p) {
       const { evaluateModel, permutationImportance, linearWeights } = await tfSteps()
       const [data, model] = [await readPrepared(p.prepared), await loadTrained(p.model)]
