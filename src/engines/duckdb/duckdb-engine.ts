@@ -87,9 +87,10 @@ export class DuckDbEngine extends EngineBase {
     return rows.length
   }
 
+  /** Interrupts running queries and waits for them to end before closing (see DuckDbConnectionPool). */
   async close(): Promise<void> {
     await this.db.destroy()
-    this.pool.close()
+    await this.pool.close()
     this.instance.closeSync()
   }
 
@@ -108,6 +109,9 @@ function fileReader(path: string, format: Relation & { kind: 'file' } extends { 
 function wrapError(e: unknown): unknown {
   if (e instanceof AsofError) return e
   const message = (e as Error).message ?? String(e)
+  if (/^INTERRUPT Error/.test(message)) {
+    return new AsofError('ASOF_BUSY', 'busy', 'the query was interrupted: asof is shutting down', undefined, { cause: e })
+  }
   if (/^(IO Error|Invalid Input Error): .*(No files found|does not exist|Cannot open file)/s.test(message)) {
     return new AsofError('ASOF_FILE_UNREADABLE', 'bad_input', message.split('\n')[0]!, undefined, { cause: e })
   }

@@ -4,6 +4,7 @@ import {
   type CompiledQuery, type DatabaseConnection, type DatabaseIntrospector, type Dialect, type Driver,
   type Kysely, type QueryCompiler, type QueryResult, type SchemaMetadata, type TableMetadata, type DatabaseMetadata,
 } from 'kysely'
+import { Errors } from '../../core/index.js'
 import type { Column, Row } from '../engine.js'
 import { columnTypeOf, fromDuckDb, paramType, toDuckDb } from './values.js'
 
@@ -63,29 +64,56 @@ class DuckDbAdapter extends PostgresAdapter {
  * Connections to one DuckDB instance, shared by kysely (metadata, transactions) and the engine's
  * analytical queries. DuckDB runs connections of one instance concurrently under MVCC; the cap
  * keeps a burst of requests from opening unbounded native connections.
+ *
+ * Closing never destroys a connection under a running query: DuckDB's destructor then waits for a
+ * lock the query's worker thread holds, and the process hung in `process.exit` (seen twice in
+ * `npm test`, once for 23 minutes). `close` refuses new work, interrupts the queries running
+ * (they reject with DuckDB's "Interrupted"), and closes once every connection is handed back.
  */
 export class DuckDbConnectionPool {
   private readonly idle: DuckDbKyselyConnection[] = []
-  private readonly waiting: ((c: DuckDbKyselyConnection) => void)[] = []
+  private readonly waiting: { resolve: (c: DuckDbKyselyConnection) => void; reject: (e: Error) => void }[] = []
   private readonly all: DuckDbKyselyConnection[] = []
+  /** Handed out and not yet released (a query, or a kysely transaction between its queries). */
+  private readonly inUse = new Set<DuckDbKyselyConnection>()
+  /** Connections being opened: counted against the cap, and waited for by `close`. */
+  private opening = 0
+  private closing: { drained: Promise<void>; resolve: () => void } | undefined
 
   constructor(private readonly instance: DuckDBInstance, private readonly size = 4) {}
 
+  get closed(): boolean {
+    return this.closing !== undefined
+  }
+
   async acquire(): Promise<DuckDbKyselyConnection> {
+    if (this.closing) throw closedError()
     const free = this.idle.pop()
-    if (free) return free
-    if (this.all.length < this.size) {
-      const c = new DuckDbKyselyConnection(await this.instance.connect())
+    if (free) return this.handOut(free)
+    if (this.all.length + this.opening < this.size) {
+      this.opening++
+      let c: DuckDbKyselyConnection
+      try {
+        c = new DuckDbKyselyConnection(await this.instance.connect(), this)
+      } finally {
+        this.opening--
+      }
       this.all.push(c)
-      return c
+      if (this.closing) {
+        this.checkDrained()
+        throw closedError()
+      }
+      return this.handOut(c)
     }
-    return new Promise((resolve) => this.waiting.push(resolve))
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }))
   }
 
   release(c: DuckDbKyselyConnection): void {
-    const next = this.waiting.shift()
-    if (next) next(c)
-    else this.idle.push(c)
+    const next = this.closing ? undefined : this.waiting.shift()
+    if (next) return next.resolve(c) // stays in use, by its next holder
+    this.inUse.delete(c)
+    this.idle.push(c)
+    this.checkDrained()
   }
 
   async with<T>(fn: (c: DuckDbKyselyConnection) => Promise<T>): Promise<T> {
@@ -97,11 +125,33 @@ export class DuckDbConnectionPool {
     }
   }
 
-  close(): void {
-    for (const c of this.all) c.close()
-    this.all.length = 0
-    this.idle.length = 0
+  /** Interrupts running queries, waits until every connection is released, then closes them all. */
+  async close(): Promise<void> {
+    if (!this.closing) {
+      let resolve!: () => void
+      this.closing = { drained: new Promise<void>((r) => { resolve = r }), resolve }
+      for (const w of this.waiting.splice(0)) w.reject(closedError())
+      for (const c of this.inUse) c.connection.interrupt()
+      this.checkDrained()
+    }
+    await this.closing.drained
   }
+
+  private handOut(c: DuckDbKyselyConnection): DuckDbKyselyConnection {
+    this.inUse.add(c)
+    return c
+  }
+
+  private checkDrained(): void {
+    if (!this.closing || this.inUse.size > 0 || this.opening > 0) return
+    for (const c of this.all.splice(0)) c.connection.closeSync()
+    this.idle.length = 0
+    this.closing.resolve()
+  }
+}
+
+function closedError(): Error {
+  return Errors.busy('the DuckDB database is closing: asof is shutting down')
 }
 
 class DuckDbDriver implements Driver {
@@ -117,9 +167,10 @@ class DuckDbDriver implements Driver {
 }
 
 export class DuckDbKyselyConnection implements DatabaseConnection {
-  constructor(readonly connection: DuckDBConnection) {}
+  constructor(readonly connection: DuckDBConnection, private readonly pool: DuckDbConnectionPool) {}
 
   async raw(text: string): Promise<void> {
+    if (this.pool.closed) throw closedError() // a transaction's next statement, once closing began
     await this.connection.run(text)
   }
 
@@ -131,6 +182,7 @@ export class DuckDbKyselyConnection implements DatabaseConnection {
 
   /** Runs a compiled query and returns normalized rows plus column metadata. */
   async read(q: CompiledQuery): Promise<{ rows: Row[]; columns: Column[]; rowsChanged: number }> {
+    if (this.pool.closed) throw closedError()
     const values = q.parameters.map(toDuckDb)
     const paramTypes = values.map(paramType)
     const result = await this.connection.runAndReadAll(q.sql, values, paramTypes.some(Boolean) ? (paramTypes as DuckDBType[]) : undefined)
@@ -147,9 +199,5 @@ export class DuckDbKyselyConnection implements DatabaseConnection {
 
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streamQuery is not supported by the DuckDB kysely driver; use Engine.run')
-  }
-
-  close(): void {
-    this.connection.closeSync()
   }
 }
