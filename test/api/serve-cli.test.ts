@@ -1,31 +1,21 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { once } from 'node:events'
+import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
+import { runAsofSync, spawnAsof, type CliProcess } from '../helpers/cli.js'
 import { HOUR, bearer, call, iso, writeDriverRepo } from './helpers.js'
-
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 
 /** Runs the real CLI; ASOF_* variables come only from `env`. */
 function asof(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...clean, ...env } })
+  return runAsofSync(args, { env })
 }
 
-async function serve(repo: string): Promise<{ child: ChildProcess; url: string; open: boolean }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-  const child = spawn(process.execPath, [BIN, '--repo', repo, '--json', 'serve', '--port', '0'], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  child.stdout!.setEncoding('utf8')
-  for await (const chunk of child.stdout!) {
-    out += chunk
-    if (out.includes('\n')) break
-  }
-  const started = JSON.parse(out.split('\n')[0]!)
-  return { child, url: started.url, open: started.open }
+async function serve(repo: string): Promise<{ server: CliProcess; url: string; open: boolean }> {
+  const server = spawnAsof(['--repo', repo, '--json', 'serve', '--port', '0'])
+  const [line] = await server.waitFor(/^\{.*\}$/m)
+  const started = JSON.parse(line) as { url: string; open: boolean }
+  return { server, url: started.url, open: started.open }
 }
 
 describe('asof serve and asof keys (real processes)', () => {
@@ -34,7 +24,8 @@ describe('asof serve and asof keys (real processes)', () => {
     writeDriverRepo(dir, Date.now())
     mkdirSync(join(dir, 'pipelines'))
     writeFileSync(join(dir, 'pipelines', 'nap.yaml'), 'name: nap\ntasks:\n  - { id: nap, uses: sleep, params: { ms: 1500 } }\n')
-    const { child, url, open } = await serve(dir)
+    const { server, url, open } = await serve(dir)
+    const { child } = server
     try {
       assert.equal(open, true)
       const file = JSON.parse(readFileSync(join(dir, '.asof', 'server.json'), 'utf8'))
@@ -77,19 +68,18 @@ describe('asof serve and asof keys (real processes)', () => {
       // a request in flight when SIGTERM arrives is answered before the process exits
       const inFlight = fetch(`${url}/api/v1/pipelines/nap/runs?wait=true`, { method: 'POST', headers: { ...bearer(key.secret), 'content-type': 'application/json' }, body: '{}' })
       await new Promise((r) => setTimeout(r, 400))
-      child.kill('SIGTERM')
+      const exited = server.stop()
       const answered = await inFlight
       assert.equal(answered.status, 201)
       assert.equal(((await answered.json()) as { run: { state: string } }).run.state, 'success')
-      const [code] = await once(child, 'exit')
-      assert.equal(code, 0)
+      assert.equal((await exited).status, 0)
       assert.equal(existsSync(join(dir, '.asof', 'server.json')), false, 'server file removed')
 
       // the server is gone: the CLI opens the database itself
       const local = asof(['--repo', dir, '--json', 'keys', 'revoke', key.id])
       assert.equal(local.status, 0, local.stderr)
     } finally {
-      child.kill('SIGKILL')
+      server.kill()
       remove()
     }
   })

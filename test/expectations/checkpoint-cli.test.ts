@@ -1,13 +1,12 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
+import { runAsof, type CliResult } from '../helpers/cli.js'
 
 // The real binary in embedded mode (the DuckDB file under <repo>/.asof); the PostgreSQL side of
 // checkpoints is covered by checkpoint.test.ts against the service.
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 const repo = tempDir('asof-checkpoint-cli-')
 const write = (name: string, value: unknown) => {
   const path = join(repo.dir, name)
@@ -15,15 +14,8 @@ const write = (name: string, value: unknown) => {
   return path
 }
 
-function asof(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, '--repo', repo.dir, ...args], { env })
-    let stdout = '', stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (status) => done({ status, stdout, stderr }))
-  })
+function asof(...args: string[]): Promise<CliResult> {
+  return runAsof(['--repo', repo.dir, ...args])
 }
 
 mkdirSync(join(repo.dir, 'checkpoints'))

@@ -1,13 +1,11 @@
 import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { writeDriverRepo } from '../api/helpers.js'
+import { runAsof, spawnAsof, type CliProcess, type CliResult } from '../helpers/cli.js'
 
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 const work = tempDir('asof-validate-cli-')
 const file = (name: string, text: string) => {
   const path = join(work.dir, name)
@@ -16,15 +14,8 @@ const file = (name: string, text: string) => {
 }
 
 /** Runs the real binary in `repo` (async, so the file-level tests run in parallel). */
-function asofIn(repo: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, '--repo', repo, ...args], { env })
-    let stdout = '', stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (status) => done({ status, stdout, stderr }))
-  })
+function asofIn(repo: string, ...args: string[]): Promise<CliResult> {
+  return runAsof(['--repo', repo, ...args])
 }
 const asof = (...args: string[]) => asofIn(work.dir, ...args)
 
@@ -124,8 +115,8 @@ describe('asof validate --source, and through a running asof serve (real process
     { type: 'expect_table_row_count_to_equal', kwargs: { value: 4 } },
     { type: 'expect_column_values_to_be_between', kwargs: { column: 'conv_rate', min_value: 0, max_value: 0.5 } },
   ] }))
-  let server: ChildProcess | undefined
-  after(() => { server?.kill('SIGKILL'); repo.remove(); suites.remove() })
+  let server: CliProcess | undefined
+  after(() => { server?.kill(); repo.remove(); suites.remove() })
 
   it('validates a source of the feature repo by name; an unknown name is a bad input', async () => {
     // one at a time: each opens the repo's DuckDB file
@@ -141,10 +132,9 @@ describe('asof validate --source, and through a running asof serve (real process
   })
 
   it('goes through the server when `asof serve` holds the embedded database', async () => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-    server = spawn(process.execPath, [BIN, '--repo', repo.dir, '--json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
-    const [line] = (await once(server.stdout!.setEncoding('utf8'), 'data')) as [string]
-    assert.ok(JSON.parse(line.split('\n')[0]!).url)
+    server = spawnAsof(['--repo', repo.dir, '--json', 'serve', '--port', '0'])
+    const [line] = await server.waitFor(/^\{.*\}$/m)
+    assert.ok(JSON.parse(line).url)
     // the server holds the DuckDB file: a run that opened it here would fail on the lock (exit 3)
     const [source, query] = await Promise.all([
       asofIn(repo.dir, '--json', 'validate', '--suite', suite, '--source', 'driver_stats_source'),

@@ -1,21 +1,19 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { tableFromIPC } from 'apache-arrow'
 import { DuckDbEngine, sql } from '../../src/engines/index.js'
 import { createExampleRepo } from '../../src/featurestore/index.js'
 import { tempDir } from '../helpers/engines.js'
 import { startServe } from '../helpers/serve.js'
+import { runAsofSync } from '../helpers/cli.js'
 
 /** `asof plan`, `apply`, `versions` and `historical` as a user runs them: the real binary in a child process. */
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
-
-const ENV = { ...process.env, ASOF_DATABASE_URL: '' }
+const ENV = {}
 
 function asof(repo: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, '--repo', repo, ...args], { encoding: 'utf8', env: ENV })
+  const r = runAsofSync(['--repo', repo, ...args])
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 

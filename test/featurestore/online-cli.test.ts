@@ -1,18 +1,16 @@
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { loadConfig } from '../../src/core/index.js'
 import { composeAsof } from '../../src/asof.js'
 import { tempDir } from '../helpers/engines.js'
+import { runAsofSync } from '../helpers/cli.js'
 
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'asof.js')
 const repo = tempDir()
 
 function asof(...args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
-  return spawnSync(process.execPath, [BIN, '--repo', repo.dir, ...args], { encoding: 'utf8', env })
+  return runAsofSync(['--repo', repo.dir, ...args])
 }
 
 const REPO_YAML = `

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { resolve } from 'node:path'
 
 /** The real `asof` binary, as a user runs it. */
@@ -143,4 +143,20 @@ export function spawnAsof(args: readonly string[], options?: SpawnOptions): CliP
 /** Runs `asof args…` to its exit under a deadline; the exit code is in `status`, never thrown. */
 export function runAsof(args: readonly string[], options?: SpawnOptions): Promise<CliResult> {
   return spawnAsof(args, options).exited
+}
+
+/**
+ * `runAsof` for tests that want the result at once (a whole file of sequential CLI calls): the
+ * same deadline, and a process it killed throws with what it printed instead of returning.
+ */
+export function runAsofSync(args: readonly string[], options: Omit<SpawnOptions, 'input'> = {}): CliResult {
+  const deadlineMs = options.deadlineMs ?? CLI_DEADLINE_MS
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8', env: cleanEnv(options.env), cwd: options.cwd, timeout: deadlineMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024,
+  })
+  if (r.error) {
+    const why = (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `was still running after ${deadlineMs / 1000} s: killed` : `failed: ${r.error.message}`
+    throw new Error(`asof ${args.join(' ')} ${why}.\n--- stdout:\n${String(r.stdout).slice(-4000)}\n--- stderr:\n${String(r.stderr).slice(-4000)}`)
+  }
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
 }
