@@ -40,6 +40,21 @@ describe('asof suite / checkpoint / docs (CLI, embedded)', () => {
     assert.equal(JSON.parse(validated.stdout).validations[0].statistics.evaluated_expectations, suite.expectations.length)
   })
 
+  it('profiling never replaces a suite file or takes a stored suite\'s name unasked', async () => {
+    const before = readFileSync(join(repo.dir, 'suite.json'), 'utf8')
+    const refused = await asof('suite', 'profile', '--data', join(repo.dir, 'bigger.csv'), '--output', join(repo.dir, 'suite.json'))
+    assert.equal(refused.status, 2)
+    assert.match(refused.stderr, /suite\.json exists; pass --force/)
+    assert.equal(readFileSync(join(repo.dir, 'suite.json'), 'utf8'), before)
+    // the checkpoint run above stored the suite `trips`
+    const renamed = await asof('--json', 'suite', 'profile', '--data', join(repo.dir, 'trips.csv'), '--output', join(repo.dir, 'trips-profile.json'))
+    assert.equal(renamed.status, 0, renamed.stderr)
+    assert.equal(JSON.parse(renamed.stdout).name, 'trips_profiled')
+    assert.match(renamed.stderr, /a stored suite is named trips: this one is named trips_profiled/)
+    const forced = await asof('--json', 'suite', 'profile', '--data', join(repo.dir, 'trips.csv'), '--output', join(repo.dir, 'trips-profile.json'), '--force', '--name', 'trips')
+    assert.equal(JSON.parse(forced.stdout).name, 'trips')
+  })
+
   it('checkpoint run exits 0 when it passes and 1 when it fails; results are stored', async () => {
     const fail = await asof('--json', 'checkpoint', 'run', 'bigger')
     assert.equal(fail.status, 1, fail.stderr)

@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { Errors } from '../../core/index.js'
+import { Errors, loadConfig } from '../../core/index.js'
 import { DuckDbEngine } from '../../engines/index.js'
 import { fileFormatOf, parseSuiteRef, profileBatch, readSuite, stringifySuite, suiteToGx0, suiteToGx1 } from '../../expectations/index.js'
-import { globalOptions, printJson } from '../output.js'
+import { globalOptions, printJson, warn, type GlobalOptions } from '../output.js'
 import { withClient } from '../client.js'
 
 /**
@@ -17,20 +18,24 @@ export function register(program: Command): void {
   suite.command('profile')
     .description('propose a GX 1.x suite from a sample of data (types, nulls with mostly, ranges, small sets, uniqueness)')
     .requiredOption('--data <file>', 'data file: .csv, .parquet, .json (array of records) or .jsonl')
-    .requiredOption('--output <file>', 'where to write the suite JSON')
-    .option('--name <name>', 'suite name (default: the data file name)')
+    .requiredOption('--output <file>', 'where to write the suite JSON (an existing file is kept unless --force)')
+    .option('--name <name>', 'suite name (default: the data file name, or a free name near it when a stored suite has it)')
     .option('--max-set-size <n>', 'columns with at most this many distinct values get a value set', '10')
-    .action(async (opts: { data: string; output: string; name?: string; maxSetSize: string }, cmd: Command) => {
+    .option('--force', 'replace --output when it exists')
+    .action(async (opts: { data: string; output: string; name?: string; maxSetSize: string; force?: boolean }, cmd: Command) => {
       const global = globalOptions(cmd)
       const maxSetSize = Number(opts.maxSetSize)
       if (!Number.isInteger(maxSetSize) || maxSetSize < 0) throw Errors.badInput('--max-set-size', `expected a whole number, got ${JSON.stringify(opts.maxSetSize)}`)
       const format = fileFormatOf(opts.data, '--data')
+      // A suite file may be what a checkpoint validates with: profiling never replaces one unasked.
+      if (!opts.force && existsSync(opts.output)) {
+        throw Errors.badInput('--output', `${opts.output} exists; pass --force to replace it, or choose another file`)
+      }
+      const suiteName = opts.name ?? await freeSuiteName(global, basename(opts.data, extname(opts.data)))
       // Profiling reads only the file: an in-memory DuckDB, not the repo's database.
       const engine = await DuckDbEngine.open({ path: ':memory:' })
       try {
-        const proposed = await profileBatch(engine, { kind: 'file', path: resolve(opts.data), format }, {
-          suiteName: opts.name ?? basename(opts.data, extname(opts.data)), maxSetSize,
-        })
+        const proposed = await profileBatch(engine, { kind: 'file', path: resolve(opts.data), format }, { suiteName, maxSetSize })
         await writeFile(opts.output, `${stringifySuite({ ...proposed })}\n`)
         if (global.json) return printJson({ output: opts.output, name: proposed.name, expectations: proposed.expectations.length })
         process.stdout.write(`wrote ${opts.output}: suite ${proposed.name} with ${proposed.expectations.length} expectations from ${String(proposed.meta.profiled_rows)} rows\n`)
@@ -83,4 +88,21 @@ export function register(program: Command): void {
       if (global.json) return printJson({ deleted: name })
       process.stdout.write(`deleted suite ${name}\n`)
     })
+}
+
+/**
+ * `wanted`, or the first of `wanted_profiled`, `wanted_profiled_2`, … that no stored suite has, so
+ * that saving a profiled suite never turns into a new version of a suite the user did not name.
+ * Only a repo that has a database can have stored suites; a bare directory is not opened.
+ */
+async function freeSuiteName(global: GlobalOptions, wanted: string): Promise<string> {
+  const config = loadConfig({ repoDir: global.repo, serverUrl: global.url })
+  if (!config.serverUrl && !config.databaseUrl && !existsSync(config.home)) return wanted
+  const { suites } = await withClient(global, (client) => client.suites.list())
+  const taken = new Set(suites.map((s) => s.name))
+  if (!taken.has(wanted)) return wanted
+  let name = `${wanted}_profiled`
+  for (let n = 2; taken.has(name); n++) name = `${wanted}_profiled_${n}`
+  warn(`a stored suite is named ${wanted}: this one is named ${name} (--name chooses)`)
+  return name
 }
