@@ -5,7 +5,7 @@
 // Loading one bundle instead of ~150 files through tsx's loader hooks was most of a short command's
 // time (measured: 2.8 s → 1.2 s for `asof validate --help` under load).
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -18,8 +18,10 @@ const cacheRoot = join(root, 'node_modules', '.cache', 'asof-cli')
  * Pure-JavaScript packages every command loads, bundled in: Node resolves, reads and (for CommonJS
  * imported from ESM) lexes each of their files — ~120 for @duckdb/node-api, ~280 opened for kysely —
  * which cost ~0.4 s of every start (measured: kysely 0.18 s, @duckdb/node-api 0.23 s, zod 0.07 s).
+ * yaml (73 files) and apache-arrow (146 files, with flatbuffers) are loaded by every command that
+ * opens a repo.
  */
-const BUNDLED = ['kysely', 'zod', '@duckdb/node-api', 'commander']
+const BUNDLED = ['kysely', 'zod', '@duckdb/node-api', 'commander', 'yaml', 'apache-arrow']
 
 function fingerprint() {
   const hash = createHash('sha256')
@@ -90,19 +92,60 @@ async function build(outdir) {
   }
 }
 
-/** The bundle's entry, or the sources themselves (through tsx) when the cache cannot be written, e.g. a read-only install. */
+/** The bundle's folder and entry, or the sources themselves (through tsx) when the cache cannot be written, e.g. a read-only install. */
 async function entry() {
   const outdir = join(cacheRoot, fingerprint())
   try {
     if (!existsSync(outdir)) await build(outdir)
-    return pathToFileURL(join(outdir, 'program.js')).href
+    return { outdir, url: pathToFileURL(join(outdir, 'program.js')).href }
   } catch {
-    return pathToFileURL(join(src, 'cli', 'program.ts')).href
+    return { outdir: undefined, url: pathToFileURL(join(src, 'cli', 'program.ts')).href }
   }
 }
 
-const url = await entry()
-if (url.endsWith('.ts')) (await import('tsx/esm/api')).register()
-if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true)
-const { runCli } = await import(url)
-process.exitCode = await runCli(process.argv)
+/**
+ * Where the text of this help request is kept beside the bundle, or undefined when argv is not
+ * only a help request. Help depends on nothing but the sources (the bundle's fingerprint) and
+ * commander's width (the terminal's columns, 80 when piped), so it is printed once through the
+ * program, which loads every command module for `asof --help` (~0.6 s), and read from the file
+ * after that. Only the plain forms are kept: `asof [COMMAND…] --help|-h` and `asof help [COMMAND…]`.
+ */
+function helpFile(outdir, args) {
+  const words = args.filter((a) => a !== '--help' && a !== '-h')
+  const asked = words.length < args.length || words[0] === 'help'
+  if (!asked || words.some((w) => w.startsWith('-'))) return undefined
+  const width = process.stdout.isTTY ? process.stdout.columns : 'pipe'
+  const key = createHash('sha256').update(`${width}\0${args.join('\0')}`).digest('hex').slice(0, 16)
+  return join(outdir, `help-${key}.txt`)
+}
+
+/** Runs `runCli`, keeping what it writes to stdout in `file` when it exits 0 (written aside and renamed, as the bundle). */
+async function runAndKeepHelp(runCli, file) {
+  const chunks = []
+  const write = process.stdout.write
+  process.stdout.write = function (chunk, ...rest) {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    return write.call(this, chunk, ...rest)
+  }
+  const code = await runCli(process.argv)
+  process.stdout.write = write
+  if (code === 0) {
+    try {
+      const tmp = `${file}.tmp-${process.pid}`
+      writeFileSync(tmp, chunks.join(''))
+      renameSync(tmp, file)
+    } catch { /* a read-only cache: help is printed through the program every time */ }
+  }
+  return code
+}
+
+const { outdir, url } = await entry()
+const help = outdir && helpFile(outdir, process.argv.slice(2))
+if (help && existsSync(help)) {
+  process.stdout.write(readFileSync(help, 'utf8'))
+} else {
+  if (url.endsWith('.ts')) (await import('tsx/esm/api')).register()
+  if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true)
+  const { runCli } = await import(url)
+  process.exitCode = help ? await runAndKeepHelp(runCli, help) : await runCli(process.argv)
+}
