@@ -14,6 +14,9 @@ import { currentWorker, workerLost } from './worker.js'
 /** Largest JSON output passed downstream through the metadata store; bigger ones belong in artifacts. */
 export const MAX_OUTPUT_BYTES = 64 * 1024
 
+/** What a task that declares `readsInputs: false` sees as `ctx.inputs`. */
+const NO_INPUTS: Readonly<Record<string, JsonValue>> = Object.freeze({})
+
 /** The row of an unmapped task, and the summary row of a mapped one. */
 const WHOLE_TASK = -1
 
@@ -347,7 +350,7 @@ export class PipelineRunner {
     }
 
     const cacheable = run.cache && task.cache && definition.cacheable !== false
-    const keyHash = cacheable ? cacheKey({ uses: task.uses, version: definition.version, params, inputs, mapItem }) : null
+    const keyHash = cacheable ? cacheKey({ uses: task.uses, version: definition.version, params, inputs, readsInputs: definition.readsInputs, mapItem }) : null
     if (keyHash) {
       const hit = await runsRepo.findCachedTaskRun(db, keyHash, cacheNotBefore(this.now(), task.max_cache_staleness))
       if (hit && hit.output !== null && (await artifactsIntact(JSON.parse(hit.output)))) {
@@ -367,7 +370,7 @@ export class PipelineRunner {
       const ctx: TaskContext = {
         runId: run.id, pipeline: spec.name, taskId: task.id, mapIndex: mapped ? key.map_index : undefined, mapItem,
         logicalDate: run.logical_date, dataInterval: { start: run.data_interval_start, end: run.data_interval_end },
-        attempt, runParams, inputs,
+        attempt, runParams, inputs: definition.readsInputs === false ? NO_INPUTS : inputs,
         artifacts: artifactStore(join(home, 'artifacts'), spec.name, run.id, taskKey),
         scratchDir: join(home, 'scratch', spec.name, run.id, taskKey),
         signal: controller.signal,

@@ -69,6 +69,13 @@ export interface TaskDefinition<P = any, O extends JsonValue = JsonValue> {
   readonly version?: string
   /** False for tasks with effects outside their outputs (webhooks, writes elsewhere): never cached. */
   readonly cacheable?: boolean
+  /**
+   * False for a task that takes upstream outputs only through its templated params
+   * (`"{{ inputs.prepare.prepared }}"`), never from `ctx.inputs` (which it then sees empty): its
+   * cache key covers its params and not every upstream output, so a dependency it only waits for
+   * (a gate) does not defeat the cache. Default true.
+   */
+  readonly readsInputs?: boolean
   run(ctx: TaskContext, params: P): Promise<O>
 }
 

@@ -1,7 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { createLogger } from '../../src/core/index.js'
+import { DuckDbEngine } from '../../src/engines/index.js'
+import { openMetadataStore } from '../../src/metadata/index.js'
+import { createFeatureStore } from '../../src/featurestore/index.js'
+import { createCheckpointService, createSuiteStore, resolveStandardBatch } from '../../src/expectations/index.js'
+import { ModelRegistry, PipelineRunner, TaskRegistry } from '../../src/pipelines/index.js'
+import { trainingTasks } from '../../src/pipelines/training/tasks.js'
+import { datasetCheckpointRunner } from '../../src/pipelines/training/checkpoint-gate.js'
 import { seededRandom } from '../../src/pipelines/training/prepare.js'
+import type { TestEngine } from '../helpers/engines.js'
+
+const log = createLogger('silent')
 
 export const TEMPLATE = resolve(import.meta.dirname, '..', '..', 'src', 'pipelines', 'training', 'training-pipeline.yaml')
 const CITIES = ['Austin', 'Boston', 'Chicago']
@@ -77,4 +88,33 @@ export function writeRepoDefinition(dir: string, statsPath: string, featureServi
       schema: [{ name: 'conv_rate', dtype: 'float64' }, { name: 'acc_rate', dtype: 'float64' }, { name: 'avg_daily_trips', dtype: 'int64' }],
     }],
   }))
+}
+
+/**
+ * The services the training tasks use, as src/asof.ts composes them: metadata on the test engine
+ * (a DuckDB file, or a PostgreSQL schema as in server mode), files read by DuckDB.
+ */
+export async function composeTraining(dir: string, testEngine: TestEngine) {
+  const opened = await testEngine.open()
+  const engine = opened.engine.kind === 'duckdb' ? opened.engine as DuckDbEngine : await DuckDbEngine.open({ path: ':memory:' })
+  const metadata = await openMetadataStore(opened.engine)
+  const featureStore = createFeatureStore({ metadata, duckdb: engine, repoDir: dir, log })
+  const models = new ModelRegistry(metadata, { log })
+  const checkpoints = createCheckpointService({
+    store: metadata, suites: createSuiteStore(metadata), repoDir: dir, docsDir: join(dir, '.asof', 'docs'), log,
+    resolveBatch: async (spec) => {
+      if (spec.type === 'feature_view' || spec.type === 'source') throw new Error('this test validates datasets only')
+      return resolveStandardBatch(spec, { duckdb: engine }, dir)!
+    },
+  })
+  const tasks = new TaskRegistry(trainingTasks({
+    featureStore, models, duckdb: engine,
+    runCheckpoint: datasetCheckpointRunner(checkpoints),
+  }))
+  const runner = new PipelineRunner({ metadata, tasks, home: join(dir, '.asof'), log })
+  const close = async () => {
+    if (engine !== opened.engine) await engine.close()
+    await opened.dispose()
+  }
+  return { metadata, featureStore, models, runner, close }
 }

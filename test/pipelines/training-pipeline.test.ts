@@ -3,48 +3,12 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
-import { ENGINES, tempDir, type TestEngine } from '../helpers/engines.js'
-import { createLogger, hashFile, parseOrThrow } from '../../src/core/index.js'
-import { DuckDbEngine } from '../../src/engines/index.js'
-import { openMetadataStore, resultsRepo } from '../../src/metadata/index.js'
-import { createFeatureStore } from '../../src/featurestore/index.js'
-import { createCheckpointService, createSuiteStore, resolveStandardBatch } from '../../src/expectations/index.js'
-import { ModelRegistry, PipelineRunner, TaskRegistry, loadPipelines } from '../../src/pipelines/index.js'
-import { trainingTasks } from '../../src/pipelines/training/tasks.js'
+import { ENGINES, tempDir } from '../helpers/engines.js'
+import { hashFile, parseOrThrow } from '../../src/core/index.js'
+import { resultsRepo } from '../../src/metadata/index.js'
+import { loadPipelines } from '../../src/pipelines/index.js'
 import { extractSpecSchema } from '../../src/pipelines/training/extract.js'
-import { datasetCheckpointRunner } from '../../src/pipelines/training/checkpoint-gate.js'
-import { writeRepoDefinition, writeTrainingRepo } from './training-fixture.js'
-
-const log = createLogger('silent')
-
-/**
- * The services the training tasks use, as src/asof.ts composes them: metadata on the test engine
- * (a DuckDB file, or a PostgreSQL schema as in server mode), files read by DuckDB.
- */
-async function compose(dir: string, testEngine: TestEngine) {
-  const opened = await testEngine.open()
-  const engine = opened.engine.kind === 'duckdb' ? opened.engine as DuckDbEngine : await DuckDbEngine.open({ path: ':memory:' })
-  const metadata = await openMetadataStore(opened.engine)
-  const featureStore = createFeatureStore({ metadata, duckdb: engine, repoDir: dir, log })
-  const models = new ModelRegistry(metadata, { log })
-  const checkpoints = createCheckpointService({
-    store: metadata, suites: createSuiteStore(metadata), repoDir: dir, docsDir: join(dir, '.asof', 'docs'), log,
-    resolveBatch: async (spec) => {
-      if (spec.type === 'feature_view' || spec.type === 'source') throw new Error('this test validates datasets only')
-      return resolveStandardBatch(spec, { duckdb: engine }, dir)!
-    },
-  })
-  const tasks = new TaskRegistry(trainingTasks({
-    featureStore, models, duckdb: engine,
-    runCheckpoint: datasetCheckpointRunner(checkpoints),
-  }))
-  const runner = new PipelineRunner({ metadata, tasks, home: join(dir, '.asof'), log })
-  const close = async () => {
-    if (engine !== opened.engine) await engine.close()
-    await opened.dispose()
-  }
-  return { metadata, featureStore, models, runner, close }
-}
+import { composeTraining as compose, writeRepoDefinition, writeTrainingRepo } from './training-fixture.js'
 
 function taskStates(summary: { tasks: { task_id: string; state: string }[] }): Record<string, string> {
   return Object.fromEntries(summary.tasks.map((t) => [t.task_id, t.state]))

@@ -157,6 +157,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'prepare_training_data',
     description: 'train/test split (seeded or by time), scaling, one-hot encoding and TF-IDF fitted on the training split',
     params: prepareParams,
+    readsInputs: false,
     version: '2',
     async run(ctx, p) {
       if ((await hashFile(p.dataset.dataset.path)) !== p.dataset.dataset.sha256) {
@@ -189,7 +190,9 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'train_model',
     description: 'TensorFlow.js regression, binary or multi-class classifier of declared layers, checkpointed every N epochs and resumed after a crash',
     params: trainParams,
-    version: '2',
+    readsInputs: false,
+    // 3: each epoch's row order is seeded (was Math.random)
+    version: '3',
     async run(ctx, p) {
       const { initTf, trainWithCheckpoints, serializeModel, fitTargets } = await tfSteps()
       const backend = await initTf(ctx.log)
@@ -215,7 +218,9 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'hyperparameter_search',
     description: 'grid or random search over train params: N trials, a parallelism cap, median-rule early stopping; passes the best trial\'s model on',
     params: searchParams,
-    version: '1',
+    readsInputs: false,
+    // 2: trials train with seeded row orders
+    version: '2',
     async run(ctx, p) {
       const { initTf, runSearch } = await tfSteps()
       const backend = await initTf(ctx.log)
@@ -248,6 +253,7 @@ export function trainingTasks(deps: TrainingDeps): TaskDefinition[] {
     name: 'evaluate_model',
     description: 'test-split metrics overall and per slice, permutation importances (and weights of a linear model)',
     params: evaluateParams,
+    readsInputs: false,
     version: '2',
     async run(_ctx, p) {
       const { evaluateModel, permutationImportance, linearWeights } = await tfSteps()

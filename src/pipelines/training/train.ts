@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Errors, hashValue, sha256, type Logger } from '../../core/index.js'
 import type { Row } from '../../engines/index.js'
 import type { ModelSignature } from '../models/model-registry.js'
-import { encodeRows, type Matrix, type Preprocessing } from './prepare.js'
+import { encodeRows, seededRandom, shuffled, type Matrix, type Preprocessing } from './prepare.js'
 import { hiddenLayers, type ModelTask, type TrainSpec } from './specs.js'
 import { initTf, tf } from './tf-backend.js'
 
@@ -42,7 +42,8 @@ const OUTPUT: Record<ModelTask, { activation: 'linear' | 'sigmoid' | 'softmax'; 
 
 /** Builds the network: the declared hidden layers, then the task's output layer (`outputs` units). */
 export function buildModel(spec: TrainSpec, inputs: number, outputs = 1): tf.LayersModel {
-  const model = tf.sequential()
+  // A fixed name (TF.js numbers sequential_1, sequential_2… per process), so a model file depends only on the training.
+  const model = tf.sequential({ name: 'model' })
   const input = (i: number) => (i === 0 ? { inputShape: [inputs] } : {})
   const layers = hiddenLayers(spec)
   layers.forEach((layer, i) => {
@@ -104,29 +105,51 @@ export async function trainWithCheckpoints(o: TrainOptions): Promise<TrainResult
     const xs = tf.tensor2d(x.data, [x.rows, x.cols])
     const ys = targetTensor(y, o.classCount)
     const validation = o.validation && [tf.tensor2d(o.validation.x.data, [o.validation.x.rows, o.validation.x.cols]), targetTensor(o.validation.y, o.classCount)] as [tf.Tensor, tf.Tensor]
+    let stop = false
     try {
-      await model.fit(xs, ys, {
-        epochs: spec.epochs, initialEpoch: start, batchSize: spec.batch_size, shuffle: true, verbose: 0,
-        ...(validation ? { validationData: validation } : {}),
-        callbacks: {
-          onEpochEnd: async (epoch, logs) => {
-            const done = epoch + 1
-            loss.push(logs?.loss ?? Number.NaN)
-            if (done % spec.checkpoint_every === 0 || done === spec.epochs) {
-              await mkdir(o.checkpointDir, { recursive: true })
-              await writeCheckpoint(path, model, key, done)
-            }
-            last = done
-            if ((await o.onEpochEnd?.(done, logs?.loss ?? Number.NaN, logs?.val_loss)) === 'stop' || o.signal?.aborted) model.stopTraining = true
-          },
-        },
-      })
+      // One fit per epoch on rows in an order drawn from (seed, epoch): TF.js's own `shuffle`
+      // draws from Math.random, so two trainings with one seed would differ, and a resumed one
+      // would not see the order the uninterrupted one saw.
+      for (let epoch = start; epoch < spec.epochs && !stop; epoch++) {
+        const order = tf.tensor1d(epochOrder(x.rows, spec.seed, epoch), 'int32')
+        const [xe, ye] = [tf.gather(xs, order), tf.gather(ys, order)]
+        try {
+          await model.fit(xe, ye, {
+            epochs: epoch + 1, initialEpoch: epoch, batchSize: spec.batch_size, shuffle: false, verbose: 0,
+            ...(validation ? { validationData: validation } : {}),
+            callbacks: {
+              onEpochEnd: async (_epoch, logs) => {
+                const done = epoch + 1
+                loss.push(logs?.loss ?? Number.NaN)
+                if (done % spec.checkpoint_every === 0 || done === spec.epochs) {
+                  await mkdir(o.checkpointDir, { recursive: true })
+                  await writeCheckpoint(path, model, key, done)
+                }
+                last = done
+                if ((await o.onEpochEnd?.(done, logs?.loss ?? Number.NaN, logs?.val_loss)) === 'stop' || o.signal?.aborted) stop = true
+              },
+            },
+          })
+        } finally {
+          tf.dispose([order, xe, ye])
+        }
+      }
     } finally {
       tf.dispose([xs, ys, ...(validation ?? [])])
     }
     if (o.signal?.aborted) throw Errors.busy(`training stopped: ${String(o.signal.reason ?? 'aborted')}`)
   }
   return { model, loss, epochs: last, resumedFromEpoch: start }
+}
+
+/** The row order of one epoch: a Fisher–Yates permutation seeded by the spec's seed and the epoch. */
+function epochOrder(rows: number, seed: number, epoch: number): Int32Array {
+  return Int32Array.from(shuffled(Array.from({ length: rows }, (_, i) => i), seededRandom(hashSeed(seed, epoch))))
+}
+
+/** One 32-bit seed from two integers (so epoch e of seed s and epoch e+1 of seed s-1 differ). */
+function hashSeed(seed: number, epoch: number): number {
+  return Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(epoch + 1, 0xc2b2ae35)
 }
 
 async function writeCheckpoint(path: string, model: tf.LayersModel, key: string, epoch: number): Promise<void> {
