@@ -8,14 +8,17 @@ export function routeSchemas(operation: Operation, fixed: Readonly<Record<string
   const inPath = pathParams(operation.path).filter((k) => !(k in fixed))
   const rest = Object.fromEntries(Object.entries(shape).filter(([k]) => !pathParams(operation.path).includes(k)))
   const params = inPath.length ? z.object(Object.fromEntries(inPath.map((k) => [k, shape[k]!]))).strict() : undefined
+  // Always a strict query string: a parameter the operation does not declare is refused, and cannot
+  // stand in for a path parameter (`/models/m/versions/1?version=x`) when the inputs are merged.
   if (operation.method === 'GET' || operation.method === 'DELETE') {
-    return { params, querystring: Object.keys(rest).length ? z.object(rest).strict() : undefined, body: undefined }
+    return { params, querystring: z.object(rest).strict(), body: undefined }
   }
-  if (operation.body) return { params, querystring: undefined, body: shape[operation.body]! }
+  const querystring = z.object({}).strict()
+  if (operation.body) return { params, querystring, body: shape[operation.body]! }
   // Without path parameters the input is the body as it is, keeping its checks across fields (historical, validate).
   const body = pathParams(operation.path).length ? z.object(rest).strict() : operation.input
   // A body whose fields are all optional may be left out (`curl -X POST …/apply`).
-  return { params, querystring: undefined, body: body.safeParse({}).success ? body.nullish() : body }
+  return { params, querystring, body: body.safeParse({}).success ? body.nullish() : body }
 }
 
 /**

@@ -6,6 +6,7 @@ import {
 import { batchSpecSchema, type CheckpointConfig, type CheckpointRun, type LatestCheckpointResult, type StoredResult, type ValidationResult } from '../expectations/index.js'
 import { jsonValueSchema, WEBHOOK_EVENTS, type JsonValue, type ModelVersion, type PipelineSpec, type RegisteredModel, type RunSummary, type RunView, type Webhook } from '../pipelines/index.js'
 import { KEY_SCOPES } from '../keys/index.js'
+import { validTimestamp } from './timestamps.js'
 import type { MetricHistoryPoint } from '../asof.js'
 import { documented, op, type Contract } from './operation.js'
 
@@ -16,7 +17,16 @@ import { documented, op, type Contract } from './operation.js'
  */
 
 const name = z.string().min(1).max(200)
-const isoTime = z.string().min(1).max(64)
+/**
+ * A timestamp parameter: ISO-8601, converted to UTC (`2024-01-01`, `2024-01-01T12:00:00+02:00`).
+ * Anything else is refused here, naming the parameter, before it can reach a database as a timestamp.
+ */
+const isoTime = z.string().min(1).max(64).meta({ format: 'date-time' }).transform((text, ctx) => {
+  const normalized = validTimestamp(text)
+  if (normalized !== undefined) return normalized
+  ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 timestamp like 2024-01-01T00:00:00Z, got ${JSON.stringify(text.slice(0, 64))}` })
+  return z.NEVER
+})
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback)
 const version = z.coerce.number().int().positive()
 
@@ -238,7 +248,7 @@ export const contract = {
         checkpoint: name.optional(),
         /** The metric's arguments as JSON, e.g. {"column":"conv_rate"}. */
         args: jsonObject.optional(),
-        since: z.string().max(64).optional(),
+        since: isoTime.optional(),
         limit: limit(10000, 100),
       }).strict(),
       output: z.object({ history: z.array(documented<MetricHistoryPoint>('a recorded value')) }),
@@ -302,7 +312,7 @@ export const contract = {
     search: op({
       method: 'GET', path: '/api/v1/model-versions', access: 'read', tags: ['models'], summary: 'Search model versions by name, alias, tags and creation time',
       input: z.object({
-        name: name.optional(), alias: name.optional(), since: z.string().max(64).optional(), until: z.string().max(64).optional(),
+        name: name.optional(), alias: name.optional(), since: isoTime.optional(), until: isoTime.optional(),
         /** Tags every version must have, as JSON, e.g. {"team":"pricing"}. */
         tags: jsonObject.optional(),
         limit: limit(1000, 100),

@@ -30,25 +30,49 @@ async function rowCounts(asof: Asof): Promise<string> {
   return JSON.stringify(counts.sort((a, b) => String(a.t).localeCompare(String(b.t))))
 }
 
-/** Routes from the OpenAPI document: every method and path the app serves. */
-async function routes(svc: TestService, secret: string): Promise<{ method: string; path: string }[]> {
+interface DocRoute {
+  method: string
+  path: string
+  /** The query parameters the document declares for this route. */
+  query: string[]
+  /** The path parameters (`{name}` segments). */
+  params: string[]
+  /** The top-level fields of its JSON body schema, when it declares one. */
+  bodyFields: string[]
+}
+
+/** Routes from the OpenAPI document: every method and path the app serves, with its parameters and body fields. */
+async function routes(svc: TestService, secret: string): Promise<DocRoute[]> {
   const doc = (await call(svc.url, 'GET', '/docs/json', { headers: bearer(secret) })).json
-  return Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-    .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })))
+  type DocOperation = { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }
+  return Object.entries(doc.paths as Record<string, Record<string, DocOperation>>).flatMap(([path, ops]) => Object.entries(ops).map(([method, o]) => ({
+    method: method.toUpperCase(), path,
+    query: (o.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+    params: (o.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
+    bodyFields: Object.keys(o.requestBody?.content?.['application/json']?.schema?.properties ?? {}),
+  })))
 }
 
 const hostileString = fc.oneof(
   fc.string(), fc.string({ unit: 'binary', maxLength: 50 }), fc.constantFrom('', '../../etc/passwd', "'; drop table api_keys; --",
     '"', '\\u0000', '%00', 'x'.repeat(5000), '__proto__', 'constructor', '1e309', '-0', 'NaN', 'driver_stats@-1:x', ':', '@'),
 )
+/**
+ * Values a well-formed request would carry (a name, a number, a timestamp, a metric), so that the
+ * other, hostile parameters of the same request get past the first check and reach the services.
+ */
+const plausibleString = fc.constantFrom('x', '1', '2', 'true', 'driver_hourly_stats', 'driver', 'table.row_count', '2024-01-01T00:00:00Z', '{}', '{"team":"a"}')
+/** A parameter's value: well-formed or hostile (timestamps, numbers and JSON that are not). */
+const paramValue = fc.oneof(plausibleString, hostileString,
+  fc.constantFrom('notadate', 'x', '2024-13-45', '2024-01-01T25:00:00Z', '9999999-01-01', '1e999', '-1', '0', '{', '[]', 'null', "' or 1=1 --"))
 const hostileValue = fc.oneof(fc.anything({ maxDepth: 4 }), hostileString, fc.constantFrom(1e308, -1, 2 ** 63, Number.MAX_SAFE_INTEGER + 2))
 /** Bodies that look like asof's (known field names) with the wrong shapes inside. */
 const knownFields = ['features', 'feature_service', 'entities', 'full_feature_names', 'push_source_name', 'df', 'to', 'scope', 'name',
   'suite', 'records', 'batch', 'expectations', 'entity_rows', 'dry_run', 'start', 'end', 'views', 'checkpoint', 'version']
-const lookalikeBody = fc.dictionary(fc.constantFrom(...knownFields), hostileValue, { maxKeys: 5 })
-const rawBody = fc.oneof(
+const lookalikeBody = (fields: readonly string[]) => fc.dictionary(fc.constantFrom(...knownFields, ...fields), fc.oneof(hostileValue, paramValue), { maxKeys: 5 })
+const rawBody = (fields: readonly string[]) => fc.oneof(
   hostileValue.map((v) => JSON.stringify(v) ?? 'null'),
-  lookalikeBody.map((v) => JSON.stringify(v)),
+  lookalikeBody(fields).map((v) => JSON.stringify(v)),
   fc.string(), // mostly not JSON at all
   fc.constantFrom('{', '[', '{"a":', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '[' .repeat(5000), 'null', '""'),
 )
@@ -74,11 +98,19 @@ for (const engine of ENGINES) {
       const before = await dumpMetadata(svc.asof)
       const seen = new Map<string, number>()
       const accepted: string[] = []
+      // Each route with values for its own path and query parameters (each left out, well-formed
+      // or hostile), plus now and then a parameter it does not declare.
+      const request = fc.constantFrom(...all).chain((route) => fc.record({
+        route: fc.constant(route),
+        body: rawBody(route.bodyFields),
+        params: fc.record(Object.fromEntries(route.params.map((p) => [p, paramValue]))),
+        query: fc.record(Object.fromEntries([...route.query, 'limit', 'version', 'format'].map((q) => [q, paramValue])), { requiredKeys: [] }),
+      }))
       await fc.assert(fc.asyncProperty(
-        fc.constantFrom(...all), rawBody, contentType, hostileString, fc.dictionary(fc.constantFrom('limit', 'version', 'dry_run', 'format'), hostileString, { maxKeys: 2 }),
-        async (route, body, type, segment, query) => {
-          const path = route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(segment) || 'x')
-          const qs = new URLSearchParams(query).toString()
+        request, contentType,
+        async ({ route, body, params, query }, type) => {
+          const path = route.path.replace(/\{([^}]+)\}/g, (_m, p: string) => encodeURIComponent(params[p] ?? '') || 'x')
+          const qs = new URLSearchParams(query as Record<string, string>).toString()
           const hasBody = route.method !== 'GET' && route.method !== 'DELETE'
           const writes = route.method !== 'GET'
           const countsBefore = writes ? await rowCounts(svc.asof) : ''
