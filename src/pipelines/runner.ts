@@ -47,8 +47,15 @@ export interface StartRunOptions {
   cache?: boolean
 }
 
-/** A run as shown: `worker_lost` when it is still `running` but the process executing it is gone. */
-export type RunView = RunRow & { worker_lost: boolean }
+/**
+ * A run as shown: its params and definition as JSON objects (stored as text), and `worker_lost`
+ * when it is still `running` but the process executing it is gone.
+ */
+export type RunView = Omit<RunRow, 'params' | 'definition'> & {
+  params: Record<string, JsonValue>
+  definition: PipelineSpec
+  worker_lost: boolean
+}
 
 export interface RunSummary {
   run: RunView
@@ -180,7 +187,12 @@ export class PipelineRunner {
 
   /** The run with whether its worker is lost (as of this runner's clock). */
   view(run: RunRow): RunView {
-    return { ...run, worker_lost: run.state === 'running' && workerLost(run, this.now(), this.heartbeatSeconds) }
+    return {
+      ...run,
+      params: JSON.parse(run.params) as Record<string, JsonValue>,
+      definition: JSON.parse(run.definition) as PipelineSpec,
+      worker_lost: run.state === 'running' && workerLost(run, this.now(), this.heartbeatSeconds),
+    }
   }
 
   async getRun(runId: string): Promise<RunRow> {

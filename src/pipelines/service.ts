@@ -6,7 +6,7 @@ import { loadPipelines, type PipelineSpec } from './definition.js'
 import type { ModelRegistry } from './models/model-registry.js'
 import { PipelineRunner, type RunSummary, type RunView } from './runner.js'
 import { backfillDates, intervalFor, isoDate } from './schedule/backfill.js'
-import { Scheduler } from './schedule/scheduler.js'
+import { Scheduler, type SchedulerOptions } from './schedule/scheduler.js'
 import { TaskRegistry, type JsonValue } from './task.js'
 
 export interface PipelinesServiceOptions {
@@ -228,17 +228,17 @@ export class PipelinesService {
   }
 
   /** A scheduler over this repo's pipelines; call `start()` to tick with node-cron, or `tick()` yourself. */
-  scheduler(options: { now?: () => Date; pollSeconds?: number } = {}): Scheduler {
+  scheduler(options: Pick<SchedulerOptions, 'now' | 'pollSeconds' | 'onRun'> = {}): Scheduler {
     return new Scheduler({
       metadata: this.options.metadata, runner: this.runner, pipelines: () => this.list(),
       repoDir: this.options.repoDir, log: this.options.log, now: options.now ?? this.options.now, pollSeconds: options.pollSeconds,
-      resolveBatch: this.options.resolveBatch, models: this.options.models,
+      resolveBatch: this.options.resolveBatch, models: this.options.models, onRun: options.onRun,
     })
   }
 }
 
 /** Starts the scheduler of an open asof's pipelines service (used by `asof pipeline scheduler` and `asof serve`). */
-export function startScheduler(service: PipelinesService, options: { pollSeconds?: number } = {}): Scheduler {
+export function startScheduler(service: PipelinesService, options: Pick<SchedulerOptions, 'pollSeconds' | 'onRun'> = {}): Scheduler {
   const scheduler = service.scheduler(options)
   scheduler.start()
   return scheduler

@@ -6,6 +6,7 @@ import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { once } from 'node:events'
 import { tempDir } from '../helpers/engines.js'
+import { spawnAsof } from '../helpers/cli.js'
 
 const BIN = resolve(import.meta.dirname, '../../bin/asof.js')
 const CLEAN_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ASOF_')))
@@ -110,14 +111,18 @@ describe('asof pipeline (CLI, embedded)', () => {
       '',
     ].join('\n'))
     writeFileSync(landing, 'id\n1\n')
-    const child = spawn(process.execPath, [BIN, '--repo', repo.dir, 'pipeline', 'scheduler', '--poll', '1'], { env: CLEAN_ENV, stdio: 'ignore' })
-    const exited = once(child, 'exit')
-    const deadline = Date.now() + 60_000
-    while (!existsSync(sensed) && Date.now() < deadline) await sleep(100)
-    await sleep(1500) // more ticks: the unchanged file must not fire again
-    child.kill('SIGTERM')
-    const [code] = await exited
-    assert.equal(code, 0)
+    const scheduler = spawnAsof(['--repo', repo.dir, 'pipeline', 'scheduler', '--poll', '1'], { deadlineMs: 90_000 })
+    try {
+      // it says in the terminal which run it fired, and how it ended
+      const [, runId] = await scheduler.waitFor(/asof scheduler: fired sensed \S+ \(sensor\) as run (\S+)/, 'stderr')
+      await scheduler.waitFor(new RegExp(`asof scheduler: ended sensed \\S+ \\(sensor\\) as run ${runId}: success`), 'stderr')
+      await sleep(1500) // more ticks: the unchanged file must not fire again
+      const { status, stderr } = await scheduler.stop('SIGTERM')
+      assert.equal(status, 0, stderr)
+      assert.equal(stderr.match(/asof scheduler: fired sensed/g)?.length, 1, stderr)
+    } finally {
+      scheduler.kill()
+    }
     assert.equal(readFileSync(sensed, 'utf8').trim().split('\n').length, 1)
   })
 })

@@ -75,6 +75,13 @@ for (const engine of ENGINES) {
         assert.notEqual(rerun.json.run.id, run.id)
         const runs = await call(svc.url, 'GET', '/api/v1/runs?pipeline=nap')
         assert.deepEqual(runs.json.runs.map((x: { id: string }) => x.id), [rerun.json.run.id])
+        // params and definition are JSON objects, not JSON text inside JSON
+        const shown = await call(svc.url, 'GET', `/api/v1/runs/${rerun.json.run.id}`)
+        for (const view of [rerun.json.run, runs.json.runs[0], shown.json.run]) {
+          assert.deepEqual(view.params, { ms: 0 })
+          assert.equal(view.definition.name, 'nap')
+          assert.deepEqual(view.definition.tasks.map((t: { id: string }) => t.id), ['nap', 'done'])
+        }
       } finally {
         await svc.dispose()
       }

@@ -32,6 +32,18 @@ describe('backfill dates', () => {
     assert.throws(() => backfillDates(pipeline({ name: 'manual', tasks: [{ id: 'a', uses: 'noop' }] }), '2026-01-01', '2026-01-02'), /needs a schedule/)
     assert.throws(() => backfillDates(p, '2026-01-02', '2026-01-01'), /--to: .* is before --from/)
   })
+
+  it('takes a bare --to date as the whole day, as Airflow\'s --end-date', () => {
+    const daily = pipeline({ name: 'daily', schedule: '30 2 * * *', tasks: [{ id: 'a', uses: 'noop' }] })
+    assert.deepEqual(backfillDates(daily, '2026-12-02', '2026-12-04').map((d) => d.toISOString()),
+      ['2026-12-02T02:30:00.000Z', '2026-12-03T02:30:00.000Z', '2026-12-04T02:30:00.000Z'])
+    const hours = backfillDates(hourly('h', false), '2026-12-04', '2026-12-04').map((d) => d.toISOString())
+    assert.equal(hours.length, 24)
+    assert.equal(hours.at(-1), '2026-12-04T23:00:00.000Z')
+    // a timestamp is an instant: up to and including it, not the rest of its day
+    assert.deepEqual(backfillDates(daily, '2026-12-02', '2026-12-04T00:00:00Z').map((d) => d.toISOString()),
+      ['2026-12-02T02:30:00.000Z', '2026-12-03T02:30:00.000Z'])
+  })
 })
 
 for (const engine of ENGINES) {

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { loadConfig, parseOrThrow } from '../../core/index.js'
 import type { TaskRunRow } from '../../metadata/index.js'
-import { startScheduler, topologicalOrder, type BackfillRequest, type BackfillResult, type JsonValue, type PipelineSpec, type RunRequest, type RunSummary, type RunView } from '../../pipelines/index.js'
+import { startScheduler, topologicalOrder, type BackfillRequest, type BackfillResult, type JsonValue, type PipelineSpec, type RunRequest, type RunSummary, type RunView, type SchedulerRunEvent } from '../../pipelines/index.js'
 import { composeAsof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 import type { AsofClient } from '../../client/index.js'
@@ -99,7 +99,7 @@ export function register(program: Command): void {
       const global = globalOptions(cmd)
       const pollSeconds = parseOrThrow(z.coerce.number().int().min(1).max(59), opts.poll, '--poll')
       const asof = await composeAsof(loadConfig({ repoDir: global.repo }))
-      const scheduler = startScheduler(asof.pipelines, { pollSeconds })
+      const scheduler = startScheduler(asof.pipelines, { pollSeconds, onRun: (e) => process.stderr.write(`${schedulerLine(e)}\n`) })
       process.stderr.write(`asof scheduler: ${asof.pipelines.list().filter((p) => p.schedule || p.sensors).length} scheduled pipelines, ticking every ${pollSeconds}s (Ctrl-C stops)\n`)
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve)
@@ -136,6 +136,14 @@ function pipelinesOf(client: AsofClient): Pipelines {
   }
 }
 
+/** What the foreground scheduler prints as it starts and ends runs (Airflow's scheduler logs each DagRun it creates). */
+function schedulerLine(e: SchedulerRunEvent): string {
+  const at = new Date().toISOString().slice(0, 19) + 'Z'
+  const run = `${e.run.pipeline} ${e.run.logical_date} (${e.run.trigger}) as run ${e.run.id}`
+  if (e.kind === 'ended') return `${at} asof scheduler: ended ${run}: ${e.state}${e.note ? ` — ${e.note}` : ''}`
+  return `${at} asof scheduler: ${e.kind === 'fired' ? 'fired' : 'adopted queued'} ${run}`
+}
+
 function runLine(r: RunView): string {
   const lost = r.worker_lost ? `  worker lost (${r.worker ?? 'no worker recorded'}, last heartbeat ${r.heartbeat_at ?? 'never'}): asof pipeline resume ${r.id}` : ''
   return `${r.id}  ${r.pipeline}  ${r.logical_date}  ${r.state.padEnd(7)}  ${r.trigger}${r.note ? `  ${r.note}` : ''}${lost}`
@@ -151,7 +159,7 @@ function taskLine(t: TaskRunRow): string {
 /** A run and its task instances, in the order the DAG runs them. */
 function describe(s: RunSummary): string {
   const r = s.run
-  const order = topologicalOrder(JSON.parse(r.definition) as PipelineSpec)
+  const order = topologicalOrder(r.definition)
   const tasks = [...s.tasks].sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id) || a.map_index - b.map_index)
   return [
     runLine(r),

@@ -23,13 +23,21 @@ function requireSchedule(p: PipelineSpec, what: string): string {
   return p.schedule
 }
 
-/** Every logical date of `p` from `from` to `to`, both inclusive (`asof pipeline backfill --from --to`). */
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/
+const DAY_MS = 86_400_000
+
+/**
+ * Every logical date of `p` from `from` to `to`, both inclusive (`asof pipeline backfill --from --to`).
+ * A bare date as `to` means that whole day, as Airflow's `--end-date`: `--to 2026-12-04` includes
+ * an hourly pipeline's 2026-12-04T23:00 run.
+ */
 export function backfillDates(p: PipelineSpec, from: string, to: string): Date[] {
   const schedule = requireSchedule(p, 'backfill')
   const start = new Date(normalizeTimestamp(from, '--from'))
   const end = new Date(normalizeTimestamp(to, '--to'))
   if (end < start) throw Errors.badInput('--to', `${to} is before --from ${from}`)
-  return ticksBetween(schedule, start, new Date(end.getTime() + 1))
+  const endExclusive = BARE_DATE.test(to.trim()) ? end.getTime() + DAY_MS : end.getTime() + 1
+  return ticksBetween(schedule, start, new Date(endExclusive))
 }
 
 /**

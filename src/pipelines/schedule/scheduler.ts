@@ -22,7 +22,16 @@ export interface SchedulerOptions {
   now?: () => Date
   /** Seconds between ticks when started (default 30). */
   pollSeconds?: number
+  /**
+   * Told when this scheduler starts executing a run (`fired`: claimed on a tick; `adopted`: left
+   * queued by a stopped scheduler) and when it ends: `asof pipeline scheduler` prints them.
+   */
+  onRun?: (event: SchedulerRunEvent) => void
 }
+
+export type SchedulerRunEvent =
+  | { kind: 'fired' | 'adopted'; run: RunRow }
+  | { kind: 'ended'; run: RunRow; state: RunRow['state']; note: string | null }
 
 /** What one tick did. */
 export interface TickResult {
@@ -134,23 +143,34 @@ export class Scheduler {
     for (const run of await runsRepo.listQueuedRuns(db)) {
       if (await runsRepo.startQueuedRun(db, run.id, isoDate(this.now()))) adopted.push(run)
     }
-    this.enqueue(adopted)
+    this.enqueue(adopted, 'adopted')
     return adopted
   }
 
   /** One tick, then queue the claimed runs for execution; resolves when the tick (not the runs) is done. */
   async tickAndRun(): Promise<TickResult> {
     const result = await this.tick()
-    this.enqueue(result.claimed)
+    this.enqueue(result.claimed, 'fired')
     return result
   }
 
-  private enqueue(runs: RunRow[]): void {
+  private enqueue(runs: RunRow[], kind: 'fired' | 'adopted'): void {
     for (const run of runs) {
+      this.tell({ kind, run })
       this.queue = this.queue.then(async () => {
         const summary = await this.options.runner.execute(run.id)
         this.options.log.info({ run: run.id, pipeline: run.pipeline, state: summary.run.state }, 'scheduled run finished')
+        this.tell({ kind: 'ended', run, state: summary.run.state, note: summary.run.note })
       }).catch((e) => this.options.log.error({ err: e, run: run.id }, 'scheduled run failed to execute'))
+    }
+  }
+
+  /** A listener that throws must not stop the scheduler. */
+  private tell(event: SchedulerRunEvent): void {
+    try {
+      this.options.onRun?.(event)
+    } catch (e) {
+      this.options.log.warn({ err: e }, 'scheduler run listener failed')
     }
   }
 
