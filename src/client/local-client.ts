@@ -1,5 +1,5 @@
 import { loadConfig, parseOrThrow, type AsofConfig, type ConfigOverrides, type Logger } from '../core/index.js'
-import { composeAsof, type Asof } from '../asof.js'
+import type { Asof } from '../asof.js'
 import type { AsofClient } from './client.js'
 import { contract, historicalInput } from './contract.js'
 import { handlers, retrievalRequest } from './handlers.js'
@@ -21,6 +21,8 @@ export interface OpenOptions extends Omit<ConfigOverrides, 'repoDir'> {
  */
 export async function openAsof(options: OpenOptions | AsofConfig = {}): Promise<AsofClient> {
   const config = 'api' in options ? options : loadConfig({ ...options, repoDir: options.repo })
+  // Loaded here, not with the module: the client SDK's index (and a command sent to a server) never loads the engines and services.
+  const { composeAsof } = await import('../asof.js')
   const asof = await composeAsof(config, { log: 'log' in options ? options.log : undefined })
   return localClient(asof, { owned: true })
 }

@@ -14,10 +14,41 @@ export interface MetadataStore {
   transaction<T>(fn: (tx: Kysely<MetadataSchema>) => Promise<T>): Promise<T>
 }
 
-/** Brings the schema up to date (PostgreSQL: under kysely's advisory lock) and returns the store. */
+/** The newest migration's name: kysely applies them in name order, and records each with its changes. */
+const LATEST = Object.keys(MIGRATIONS).sort().at(-1)!
+
+/**
+ * Brings the schema up to date (PostgreSQL: under kysely's advisory lock) and returns the store.
+ * A schema whose newest applied migration is the latest is up to date: one row read instead of the
+ * migrator's introspection, lock table and lock (most of a short command's time after loading).
+ */
 export async function openMetadataStore(engine: Engine): Promise<MetadataStore> {
   const db = engine.db as Kysely<MetadataSchema>
   const schema = engine.kind === 'postgres' ? (engine as PostgresEngine).schema : undefined
+  if ((await newestApplied(db, schema)) !== LATEST) await migrate(db, schema)
+  return {
+    db,
+    engine,
+    transaction: (fn) => db.transaction().execute(fn),
+  }
+}
+
+/**
+ * The newest migration recorded in the schema, or undefined when nothing is (a new database has no
+ * table yet, and any other failure is left to the migrator to report). A database migrated by a newer
+ * asof answers a name past LATEST, and the migrator refuses it as before.
+ */
+async function newestApplied(db: Kysely<MetadataSchema>, schema: string | undefined): Promise<string | undefined> {
+  const table = schema ? sql.id(schema, 'asof_migration') : sql.id('asof_migration')
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table} order by name desc limit 1`.execute(db)
+    return rows[0]?.name
+  } catch {
+    return undefined
+  }
+}
+
+async function migrate(db: Kysely<MetadataSchema>, schema: string | undefined): Promise<void> {
   const migrator = new Migrator({
     db: schema ? introspectingOnly(db, schema) : db,
     provider: { getMigrations: async () => MIGRATIONS },
@@ -31,11 +62,6 @@ export async function openMetadataStore(engine: Engine): Promise<MetadataStore> 
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     throw new AsofError('ASOF_MIGRATION_FAILED', 'internal', `metadata migration ${failed} failed: ${(error as Error).message}`, undefined, { cause: error })
-  }
-  return {
-    db,
-    engine,
-    transaction: (fn) => db.transaction().execute(fn),
   }
 }
 
