@@ -48,7 +48,11 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
   const started = performance.now()
   const preloaded = await asof.online.preload()
   if (asof.mode === 'embedded') asof.log.info({ views: preloaded.length, ms: Math.round(performance.now() - started) }, 'online cache loaded')
-  await app.listen({ host: options.host, port: options.port })
+  await app.listen({ host: options.host, port: options.port }).catch(async (e: NodeJS.ErrnoException) => {
+    await app.close()
+    if (e.code !== 'EADDRINUSE') throw e
+    throw Errors.badInput('--port', `port ${options.port} on ${options.host} is in use (another asof serve?); choose another with --port or ASOF_PORT`)
+  })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`

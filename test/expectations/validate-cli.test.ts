@@ -85,7 +85,7 @@ describe('asof validate (real CLI)', () => {
   it('exits 2 with one message on bad input', async () => {
     const cases: [string[], RegExp][] = [
       [['validate', '--suite', file('broken.json', '{"name": '), '--data', csv], /broken\.json: not valid JSON/],
-      [['validate', '--suite', join(work.dir, 'missing.json'), '--data', csv], /missing\.json: cannot read the suite file/],
+      [['validate', '--suite', join(work.dir, 'missing.json'), '--data', csv], /missing\.json: no such suite file/],
       [['validate', '--suite', passing, '--data', file('x.txt', 'a')], /--data: cannot tell the format/],
       [['validate', '--suite', passing, '--data', join(work.dir, 'nope.csv')], /--data: .*no such file/],
       [['validate', '--suite', passing], /give exactly one batch/],

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
@@ -42,6 +43,7 @@ export function register(program: Command): void {
       if ((opts.entities === undefined) === (opts.entityQuery === undefined)) {
         throw Errors.badInput('--entities/--entity-query', 'give exactly one of --entities or --entity-query')
       }
+      if (opts.entities !== undefined && !existsSync(opts.entities)) throw Errors.badInput('--entities', `no such file: ${opts.entities}`)
       const features = opts.features === undefined ? undefined : parseFeatureRefList(opts.features).map(formatFeatureRef)
       outputFormatOf(opts.output) // reject a bad extension before opening anything
       const output = resolve(opts.output)

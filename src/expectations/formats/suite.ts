@@ -160,7 +160,8 @@ export function readSuiteFile(path: string): Suite {
   try {
     text = readFileSync(path, 'utf8')
   } catch (e) {
-    throw Errors.badInput(path, `cannot read the suite file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    const code = (e as NodeJS.ErrnoException).code
+    throw Errors.badInput(path, code === 'ENOENT' ? 'no such suite file' : `cannot read the suite file (${code ?? (e as Error).message})`)
   }
   return readSuite(text, path)
 }

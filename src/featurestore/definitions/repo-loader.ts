@@ -81,7 +81,8 @@ function parseFile(path: string, file: string): unknown {
   try {
     return /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text)
   } catch (e) {
-    throw Errors.badInput(file, `cannot parse: ${(e as Error).message.split('\n')[0]}`)
+    // yaml's message ends with an excerpt of the offending lines, marked: keep it, trimmed
+    throw Errors.badInput(file, `cannot parse: ${(e as Error).message.trimEnd()}`)
   }
 }
 
