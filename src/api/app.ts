@@ -14,6 +14,7 @@ import { checkpointsRoutes } from './routes/checkpoints-routes.js'
 import { historicalRoutes } from './routes/historical-routes.js'
 import { onlineRoutes } from './routes/online-routes.js'
 import { pipelinesRoutes } from './routes/pipelines-routes.js'
+import { consoleRoutes } from './console-routes.js'
 
 export interface AppOptions {
   /**
@@ -29,7 +30,7 @@ export interface AppOptions {
  * streams, runs answering 202, HTML pages, Prometheus — each in a file of its own.
  */
 const ROUTES: readonly RouteModule[] = [
-  contractRoutes, healthRoutes, onlineRoutes, historicalRoutes, checkpointsRoutes, pipelinesRoutes,
+  contractRoutes, healthRoutes, onlineRoutes, historicalRoutes, checkpointsRoutes, pipelinesRoutes, consoleRoutes,
 ]
 
 /**

@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 /** The secret from `Authorization: Bearer …` or `x-api-key`. */
-function presentedSecret(request: FastifyRequest): string | undefined {
+export function presentedSecret(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (typeof header === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header)

@@ -123,6 +123,13 @@ export const contract = {
       method: 'GET', path: '/health', access: 'public', tags: ['service'], summary: 'Liveness: answers without a key',
       input: z.object({}).strict(), output: z.object({ status: z.literal('ok'), mode: z.enum(['embedded', 'server']) }),
     }),
+    /** The console asks which actions to show; over HTTP the route reads the caller's key. */
+    session: op({
+      method: 'GET', path: '/api/v1/session', access: 'public', tags: ['service'], route: 'custom',
+      summary: "The caller's key: its scope, id and name; scope null when no valid key was sent and keys exist, admin when none exist (open)",
+      input: z.object({}).strict(),
+      output: z.object({ scope: z.enum(KEY_SCOPES).nullable(), key_id: z.string().nullable(), key_name: z.string().nullable(), open: z.boolean() }),
+    }),
   },
   registry: {
     plan: op({

@@ -1,0 +1,2 @@
+/** Stylesheets are bundled by esbuild into console.css (src/api/console-routes.ts). */
+declare module '*.css'
