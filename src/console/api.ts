@@ -120,7 +120,7 @@ export interface StoredResult {
 export interface TaskSpec { id: string; uses: string; depends_on: string[] }
 export interface Pipeline { name: string; description?: string; params?: Record<string, unknown>; schedule?: string; tasks: TaskSpec[] }
 export interface Run {
-  id: string; pipeline: string; logical_date: string; state: string; trigger: string; params: string | null
+  id: string; pipeline: string; logical_date: string; state: string; trigger: string; params: Record<string, unknown> | string | null
   created_at: string; started_at: string | null; ended_at: string | null; note: string | null
 }
 export interface TaskInstance {

@@ -234,7 +234,7 @@ export function RunPage() {
           <dt>Started</dt><dd><Time iso={r.started_at} /></dd>
           <dt>Ended</dt><dd><Time iso={r.ended_at} /></dd>
           <dt>Duration</dt><dd>{duration(r.started_at, r.ended_at)}</dd>
-          <dt>Parameters</dt><dd class="mono">{r.params ?? '{}'}</dd>
+          <dt>Parameters</dt><dd class="mono">{short(r.params ?? {}, 500)}</dd>
           {r.note ? <><dt>Note</dt><dd>{r.note}</dd></> : null}
         </dl>
         {canWrite(session.value) && (r.state === 'failed' || r.worker_lost) ? <p><button onClick={() => void resume()}>Resume</button> {message ? <span class="error">{message}</span> : null}</p> : null}
