@@ -11,6 +11,26 @@ declare module 'fastify' {
     /** The scope a route requires; routes that do not say need `read`. */
     access?: RouteAccess
   }
+  interface FastifyRequest {
+    /**
+     * The key that authenticated this request, for checks that depend on the input (user SQL
+     * needs `sql`); `open` when the server runs without keys (embedded, loopback).
+     */
+    asofKey?: ApiKeyInfo | 'open'
+  }
+}
+
+/**
+ * Refuses a request whose key does not cover `need` for what the input asks (`what`, e.g. "a
+ * query batch (body.batch)"): for checks a route's own scope cannot express.
+ */
+export function requireKeyScope(request: FastifyRequest, need: KeyScope, what: string): void {
+  const key = request.asofKey
+  if (key === 'open') return
+  if (!key) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
+  if (!scopeAllows(key.scope, need)) {
+    throw Errors.forbidden(`${what} runs your own SQL on the engine, which needs a key with scope ${need}; the key ${key.id} has scope ${key.scope} (create one with \`asof keys create --scope ${need}\`)`)
+  }
 }
 
 /** The secret from `Authorization: Bearer …` or `x-api-key`. */
@@ -31,14 +51,21 @@ export function presentedSecret(request: FastifyRequest): string | undefined {
  * check for its own scope (`addRouteHooks`); URLs no route matches need a read key.
  */
 export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: boolean): void {
+  app.decorateRequest('asofKey', undefined)
   /** The refusal of a request whose key is not cached, if it is refused. */
-  const check = async (need: KeyScope, secret: string | undefined): Promise<Error | undefined> => {
+  const check = async (request: FastifyRequest, need: KeyScope, secret: string | undefined): Promise<Error | undefined> => {
     // A valid key is checked first, so a key made by another process works at once even while
     // this one still remembers that there were none.
     const key = secret === undefined ? undefined : await keys.authenticate(secret)
-    if (key) return refusal(key, need)
+    if (key) {
+      request.asofKey = key
+      return refusal(key, need)
+    }
     if (!(await keys.anyActive())) {
-      if (allowOpen) return undefined
+      if (allowOpen) {
+        request.asofKey = 'open'
+        return undefined
+      }
       throw Errors.unauthorized('no API keys exist; create one with `asof keys create --scope admin`')
     }
     if (secret === undefined) throw Errors.unauthorized('an API key is required: send `Authorization: Bearer <key>` or `x-api-key: <key>`')
@@ -48,8 +75,11 @@ export function installAuth(app: FastifyInstance, keys: ApiKeys, allowOpen: bool
   const requireScope = (need: KeyScope): onRequestHookHandler => (request, _reply, done) => {
     const secret = presentedSecret(request)
     const known = secret === undefined ? undefined : keys.cached(secret)
-    if (known) return done(refusal(known, need))
-    check(need, secret).then(done, done)
+    if (known) {
+      request.asofKey = known
+      return done(refusal(known, need))
+    }
+    check(request, need, secret).then(done, done)
   }
   addRouteHooks(app, 'onRequest', (route) => {
     const need = route.config?.access ?? 'read'

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { contract, handlers, inputShape, operations, pathParams, type Operation } from '../client/index.js'
 import type { ApiContext, ZodApp } from './context.js'
+import { requireSqlScopeFor } from './user-sql.js'
+import { withAllowedFiles } from './file-access.js'
 
 /** The route schemas of an operation: path parameters, then the query string (GET, DELETE) or the body. */
 export function routeSchemas(operation: Operation, fixed: Readonly<Record<string, string>> = {}) {
@@ -81,7 +83,9 @@ export function contractRoutes(app: ZodApp, ctx: ApiContext): void {
           ...(status === 204 ? {} : { response: { [typeof status === 'number' ? status : 200]: operation.output } }),
         },
         handler: async (request, reply) => {
-          const output = await handle(ctx.asof, requestInput(operation, request, fixed))
+          const input = withAllowedFiles(ctx.asof, `${group}.${name}`, requestInput(operation, request, fixed))
+          await requireSqlScopeFor(ctx.asof, request, `${group}.${name}`, input)
+          const output = await handle(ctx.asof, input)
           after?.(output)
           const code = typeof status === 'function' ? status(output) : status ?? 200
           return code === 204 ? reply.code(204).send() : reply.code(code).send(output)

@@ -67,7 +67,7 @@ export const historicalInput = z.object({
   entity_rows: z.array(z.record(z.string(), z.unknown())).min(1).optional(),
   /** Or a .csv/.parquet/.json file of entity rows, relative to the feature repo (a server reads only inside it). */
   entity_file: z.string().min(1).optional(),
-  /** Or a SELECT on the offline engine: in process only (the API runs no user SQL). */
+  /** Or a SELECT on the offline engine (over the API, only with a key of scope sql). */
   entity_query: z.string().min(1).optional(),
 }).strict()
   .refine((b) => (b.features === undefined) !== (b.feature_service === undefined), { message: 'give exactly one of features or feature_service', path: ['features'] })

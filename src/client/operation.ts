@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /** Who may call an operation over HTTP: a key scope, or `public` (only `/health`). */
-export type Access = 'public' | 'read' | 'write' | 'admin'
+export type Access = 'public' | 'read' | 'write' | 'sql' | 'admin'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 

@@ -22,6 +22,11 @@ const configSchema = z.object({
     bodyLimit: z.coerce.number().int().positive(),
     /** Most entity rows in one online or inline historical request (422 beyond). */
     maxEntityRows: z.coerce.number().int().positive(),
+    /**
+     * Directories besides the repo whose files API requests may name as batches or entity files
+     * (ASOF_DATA_ROOTS, colon separated, absolute or relative to the repo).
+     */
+    dataRoots: z.array(z.string().min(1)),
   }),
   /**
    * Server mode: most online values each process caches in memory (ASOF_ONLINE_CACHE_ENTRIES; 0
@@ -61,6 +66,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: NodeJS.ProcessE
       port: overrides.port ?? env.ASOF_PORT ?? DEFAULT_API_PORT,
       bodyLimit: env.ASOF_BODY_LIMIT ?? 10 * 1024 * 1024,
       maxEntityRows: env.ASOF_MAX_ENTITY_ROWS ?? 10_000,
+      dataRoots: (env.ASOF_DATA_ROOTS ?? '').split(':').filter(Boolean).map((p) => resolve(repoDir, p)),
     },
     onlineCacheEntries: env.ASOF_ONLINE_CACHE_ENTRIES ?? DEFAULT_ONLINE_CACHE_ENTRIES,
     apiKey: env.ASOF_API_KEY || undefined,

@@ -14,7 +14,7 @@ export {
   type CheckpointService, type CheckpointServiceDeps, type CheckpointConfig, type CheckpointInput, type CheckpointRun,
   type CheckpointRunOptions, type CheckpointValidation, type LatestCheckpointResult, type StoredResult,
 } from './checkpoint.js'
-export { batchSpecSchema, resolveStandardBatch, fileFormatOf, type BatchSpec, type BatchResolver, type ResolvedBatch } from './batch-spec.js'
+export { batchSpecSchema, resolveStandardBatch, fileFormatOf, assertNotMetadataTable, userSqlExpectation, METADATA_TABLES, USER_SQL_EXPECTATIONS, type BatchSpec, type BatchResolver, type ResolvedBatch } from './batch-spec.js'
 export { checkpointActionSchema, type CheckpointAction, type ActionOutcome } from './actions.js'
 export { createSuiteStore, parseSuiteRef, type SuiteStore, type StoredSuite, type SuiteSummary } from './suite-store.js'
 export { profileBatch, type ProfileOptions, type ProposedSuite } from './profiler.js'

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream'
 import { RecordBatchStreamWriter } from 'apache-arrow'
 import { ARROW_STREAM, contract, retrievalRequest } from '../../client/index.js'
 import type { RouteModule } from '../context.js'
+import { requireSqlScopeFor } from '../user-sql.js'
+import { withAllowedFiles } from '../file-access.js'
 
 /**
  * `POST /api/v1/historical-features`: point-in-time retrieval for entity rows given inline or as a
@@ -20,7 +22,10 @@ export const historicalRoutes: RouteModule = (app, { asof }) => {
     config: { access: retrieve.access },
     schema: { summary: retrieve.summary, tags: [...retrieve.tags], body: retrieve.input },
   }, async (request, reply) => {
-    const retrieval = retrievalRequest(asof, request.body, true)
+    const input = withAllowedFiles(asof, 'historical.retrieve', request.body as Record<string, unknown>) as typeof request.body
+    await requireSqlScopeFor(asof, request, 'historical.retrieve', input)
+    // The entity file is a real path under the repo or a data root; an entity query passed the sql scope above.
+    const retrieval = retrievalRequest(asof, input, false)
     if (request.headers.accept?.includes(PARQUET)) {
       // DuckDB writes Parquet only to a file: the one format answered from a scratch file, streamed back.
       const dir = mkdtempSync(join(tmpdir(), 'asof-historical-'))

@@ -118,7 +118,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
   const tsColumn = request.timestampColumn ?? 'event_timestamp'
   const columnsByName = new Map(entityColumns.map((c) => [c.name, c]))
   if (!columnsByName.has(tsColumn)) {
-    throw Errors.badInput(entitiesWhere, `no timestamp column ${JSON.stringify(tsColumn)} (columns: ${entityColumns.map((c) => c.name).join(', ')}); name it with --timestamp-column`)
+    throw Errors.badInput(entitiesWhere, `no timestamp column ${JSON.stringify(tsColumn)} among its ${entityColumns.length} columns; name it with --timestamp-column`)
   }
 
   // Group selections into planned views in order of first appearance.

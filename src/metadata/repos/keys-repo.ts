@@ -1,7 +1,10 @@
 import type { Kysely, Selectable } from 'kysely'
 
-/** Scopes, weakest first: each one includes the ones before it. */
-export const KEY_SCOPES = ['read', 'write', 'admin'] as const
+/**
+ * Scopes, weakest first: each one includes the ones before it. `sql` adds running one's own SQL
+ * (query batches, SQL checks, entity queries) to what `write` may do.
+ */
+export const KEY_SCOPES = ['read', 'write', 'sql', 'admin'] as const
 export type KeyScope = (typeof KEY_SCOPES)[number]
 
 export interface KeysTables {
