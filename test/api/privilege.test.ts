@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { ENGINES } from '../helpers/engines.js'
+import { ENGINES, tempDir } from '../helpers/engines.js'
 import { ApiKeys } from '../../src/keys/index.js'
 import { METADATA_TABLES } from '../../src/expectations/index.js'
 import { HOUR, bearer, call, iso, startTestService, writeDriverRepo, type TestService } from './helpers.js'
@@ -136,3 +136,24 @@ for (const engine of ENGINES) {
     })
   })
 }
+
+describe('data roots (ASOF_DATA_ROOTS)', () => {
+  let svc: TestService
+  let root: ReturnType<typeof tempDir>
+  before(async () => {
+    root = tempDir('asof-data-root-')
+    writeFileSync(join(root.dir, 'trips.csv'), 'fare\n1.5\n')
+    symlinkSync('/etc/passwd', join(root.dir, 'passwd.csv'))
+    svc = await startTestService(ENGINES[0]!, { allowOpen: true, env: { ASOF_DATA_ROOTS: `/nonexistent:${root.dir}` }, writeRepo: (dir) => writeDriverRepo(dir, Date.now()) })
+  })
+  after(async () => { await svc?.dispose(); root?.remove() })
+
+  it('reads files under a data root, and still no link out of it', async () => {
+    const validate = (path: string) => call(svc.url, 'POST', '/api/v1/validate', { body: { suite: leakSuite('fare'), batch: { type: 'file', path } } })
+    const ok = await validate(join(root.dir, 'trips.csv'))
+    assert.equal(ok.status, 200, ok.text)
+    const out = await validate(join(root.dir, 'passwd.csv'))
+    assert.equal(out.status, 403, out.text)
+    assert.doesNotMatch(out.text, /root:/)
+  })
+})
