@@ -4,6 +4,7 @@ import type { Asof } from '../asof.js'
 import { announceServer } from '../client/index.js'
 import { buildApp } from './app.js'
 import { Errors } from '../core/index.js'
+import { sql } from '../engines/index.js'
 import { startScheduler } from '../pipelines/index.js'
 
 function isLoopback(host: string): boolean {
@@ -36,6 +37,17 @@ export interface ServerOptions {
   handleSignals?: boolean
 }
 
+/**
+ * A superuser role turns a `sql` key into the database host's files (`pg_read_file`, `lo_export`):
+ * said loudly at every start, with what to do instead.
+ */
+async function warnIfSuperuser(asof: Asof): Promise<void> {
+  if (!asof.postgres) return
+  const [row] = await asof.postgres.query<{ role: string; rolsuper: boolean }>(sql`select current_user as role, rolsuper from pg_roles where rolname = current_user`)
+  if (!row?.rolsuper) return
+  asof.log.warn({ role: row.role }, `SECURITY: asof serve connects to PostgreSQL as ${row.role}, a superuser: SQL sent with a key of scope sql runs as that role and can read and write files on the database host (pg_read_file, lo_export). Connect with a role that is not a superuser (ASOF_DATABASE_URL), and create sql keys only for people you would give that role.`)
+}
+
 export async function startServer(asof: Asof, options: ServerOptions): Promise<RunningServer> {
   const noKeys = !(await asof.keys.anyActive())
   const open = noKeys && asof.mode === 'embedded' && isLoopback(options.host)
@@ -43,6 +55,7 @@ export async function startServer(asof: Asof, options: ServerOptions): Promise<R
     throw Errors.unauthorized(`no API keys exist, and a server ${asof.mode === 'server' ? 'in server mode' : `on ${options.host}`} never runs open; create one first with \`asof keys create --scope admin\``)
   }
   const app = await buildApp(asof, { allowOpen: open })
+  await warnIfSuperuser(asof)
   // Ready means ready: the embedded cache loads every online view before the port opens, so
   // the first requests do not wait for it.
   const started = performance.now()
