@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { Errors } from '../core/index.js'
 import type { Asof } from '../asof.js'
+import { atField } from '../client/index.js'
 
 /**
  * A file an API request names (a batch, a dataset, an entity file), as its real path, when it lies
@@ -12,13 +13,13 @@ import type { Asof } from '../asof.js'
 export function allowedFile(asof: Asof, path: string, field: string): string {
   const roots = [asof.config.repoDir, ...asof.config.api.dataRoots].map(real).filter((r): r is string => r !== undefined)
   const full = real(resolve(asof.config.repoDir, path))
-  if (full === undefined) throw Errors.badInput(field, `no readable file ${JSON.stringify(path)} in the repo or a data root`)
+  if (full === undefined) throw atField(Errors.badInput(field, `no readable file ${JSON.stringify(path)} in the repo or a data root`), field)
   const inside = roots.some((root) => {
     const rel = relative(root, full)
     return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
   })
   if (!inside) {
-    throw Errors.forbidden(`${field}: ${JSON.stringify(path)} is outside the feature repo and the data roots (ASOF_DATA_ROOTS); a server reads only files under them, after resolving symlinks`)
+    throw atField(Errors.forbidden(`${field}: ${JSON.stringify(path)} is outside the feature repo and the data roots (ASOF_DATA_ROOTS); a server reads only files under them, after resolving symlinks`), field)
   }
   return full
 }

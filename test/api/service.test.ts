@@ -83,7 +83,7 @@ for (const engine of ENGINES) {
       assert.equal(doc.status, 200)
       assert.match(doc.json.openapi, /^3\./)
       const createKey = doc.json.paths['/api/v1/keys'].post
-      assert.deepEqual(createKey.requestBody.content['application/json'].schema.properties.scope.enum, ['read', 'write', 'admin'])
+      assert.deepEqual(createKey.requestBody.content['application/json'].schema.properties.scope.enum, ['read', 'write', 'sql', 'admin'])
       const ui = await call(svc.url, 'GET', '/docs/', { headers: bearer(admin) })
       assert.equal(ui.status, 200)
       assert.match(ui.text, /swagger/i)
