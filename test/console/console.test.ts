@@ -85,11 +85,12 @@ describe('console', { skip: BROWSER_SKIP_REASON }, () => {
 
   it('asks for a key, and shows the overview counts and each checkpoint\'s last result', async () => {
     const page = await open(writeKey)
-    const count = (label: string) => page.locator(`[data-count="${label}"] dd`)
-    await assert.doesNotReject(count('Checkpoints').filter({ hasText: '3' }).waitFor())
-    assert.equal(await count('Feature views').innerText(), '1')
-    assert.equal(await count('Pipelines').innerText(), '1')
-    assert.equal(await count('Models').innerText(), '1')
+    // Each count loads on its own request (shown as … until then): wait for each to read its value.
+    const shows = (label: string, value: string) => page.locator(`[data-count="${label}"] dd`).filter({ hasText: new RegExp(`^${value}$`) }).waitFor()
+    await assert.doesNotReject(shows('Checkpoints', '3'))
+    await assert.doesNotReject(shows('Feature views', '1'))
+    await assert.doesNotReject(shows('Pipelines', '1'))
+    await assert.doesNotReject(shows('Models', '1'))
     await page.locator('[data-checkpoint="strict_stats"] .state').waitFor()
     assert.equal(await page.locator('[data-checkpoint="strict_stats"] .state').innerText(), 'failed')
     assert.equal(await page.locator('[data-checkpoint="driver_stats"] .state').innerText(), 'passed')
