@@ -5,8 +5,8 @@ import {
 } from '../featurestore/index.js'
 import { batchSpecSchema, type CheckpointConfig, type CheckpointRun, type LatestCheckpointResult, type StoredResult, type ValidationResult } from '../expectations/index.js'
 import { jsonValueSchema, WEBHOOK_EVENTS, type JsonValue, type ModelVersion, type PipelineSpec, type RegisteredModel, type RunSummary, type RunView, type Webhook } from '../pipelines/index.js'
+import { normalizeTimestamp } from '../core/index.js'
 import { KEY_SCOPES } from '../keys/index.js'
-import { validTimestamp } from './timestamps.js'
 import type { MetricHistoryPoint } from '../asof.js'
 import { documented, op, type Contract } from './operation.js'
 
@@ -22,10 +22,12 @@ const name = z.string().min(1).max(200)
  * Anything else is refused here, naming the parameter, before it can reach a database as a timestamp.
  */
 const isoTime = z.string().min(1).max(64).meta({ format: 'date-time' }).transform((text, ctx) => {
-  const normalized = validTimestamp(text)
-  if (normalized !== undefined) return normalized
-  ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 timestamp like 2024-01-01T00:00:00Z, got ${JSON.stringify(text.slice(0, 64))}` })
-  return z.NEVER
+  try {
+    return normalizeTimestamp(text)
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 timestamp like 2024-01-01T00:00:00Z, got ${JSON.stringify(text.slice(0, 64))}` })
+    return z.NEVER
+  }
 })
 const limit = (max: number, fallback: number) => z.coerce.number().int().min(1).max(max).default(fallback)
 const version = z.coerce.number().int().positive()

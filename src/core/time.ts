@@ -13,8 +13,12 @@ export function parseTimestampMicros(value: string, where = 'timestamp'): Micros
   const m = ISO.exec(value.trim())
   if (!m) throw Errors.badInput(where, `expected an ISO-8601 timestamp, got ${JSON.stringify(value)}`)
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', tz] = m
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s))
-  if (Number.isNaN(ms)) throw Errors.badInput(where, `invalid timestamp ${JSON.stringify(value)}`)
+  const fields = [Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)] as const
+  const ms = Date.UTC(...fields)
+  // Date.UTC carries over (month 13, day 45, hour 25, year 50 → 1950): a field it moved was not a date.
+  const date = new Date(ms)
+  const read = [date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds()]
+  if (Number.isNaN(ms) || read.some((v, i) => v !== fields[i])) throw Errors.badInput(where, `invalid timestamp ${JSON.stringify(value)}`)
   let micros = BigInt(ms) * 1000n + BigInt((frac + '000000').slice(0, 6))
   if (tz && tz !== 'Z' && tz !== 'z' && tz !== 'UTC') {
     const sign = tz[0] === '-' ? -1n : 1n
