@@ -32,16 +32,16 @@
  */
 import { fork, spawn, spawnSync } from 'node:child_process'
 import http from 'node:http'
-import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cpus, loadavg } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import autocannon from 'autocannon'
 import { tempDir } from '../test/helpers/engines.js'
 import { startServe } from '../test/helpers/serve.js'
+import { featureRefs as sharedFeatureRefs, writeFeatureRepo } from './feature-repo.js'
+import { freshDatabase } from './fresh-database.js'
 
 const VIEWS = 5
 const FEATURES_PER_VIEW = 10
@@ -249,47 +249,11 @@ async function loadInChild(job: LoadJob, pacedLoad: { binary?: string; dir: stri
 
 // ---------------------------------------------------------------- the feature repo and its data
 
-const viewName = (v: number) => `driver_stats_${v}`
-const featureName = (v: number, f: number) => `f${v}_${f}`
-
-/** All 50 feature refs, `view:feature`. */
-function featureRefs(): string[] {
-  const refs: string[] = []
-  for (let v = 0; v < VIEWS; v++) for (let f = 0; f < FEATURES_PER_VIEW; f++) refs.push(`${viewName(v)}:${featureName(v, f)}`)
-  return refs
-}
+const featureRefs = () => sharedFeatureRefs(VIEWS, FEATURES_PER_VIEW)
 
 /** Writes the bench feature repo: one entity, one CSV source with 50 feature columns, 5 views of 10 features. */
 async function writeRepo(dir: string, entities: number): Promise<void> {
-  mkdirSync(join(dir, 'data'), { recursive: true })
-  writeFileSync(join(dir, 'asof.yaml'), 'project: online_bench\n')
-  const views = Array.from({ length: VIEWS }, (_, v) => [
-    `  - name: ${viewName(v)}`,
-    '    entities: [driver]',
-    '    source: features',
-    '    online: true',
-    '    schema:',
-    ...Array.from({ length: FEATURES_PER_VIEW }, (_, f) => `      - {name: ${featureName(v, f)}, dtype: float64}`),
-  ].join('\n'))
-  writeFileSync(join(dir, 'bench.yaml'), [
-    'entities:',
-    '  - {name: driver, join_keys: [driver_id]}',
-    'sources:',
-    '  - {name: features, kind: file, path: data/features.csv, timestamp_field: event_timestamp}',
-    'feature_views:',
-    ...views,
-    '',
-  ].join('\n'))
-  const out = createWriteStream(join(dir, 'data', 'features.csv'))
-  const columns = featureRefs().map((r) => r.split(':')[1])
-  out.write(`driver_id,event_timestamp,${columns.join(',')}\n`)
-  for (let id = 0; id < entities; id++) {
-    let line = `${1000 + id},2026-01-01T00:00:00Z`
-    for (let c = 0; c < columns.length; c++) line += `,${((id * 31 + c * 17) % 1000) / 1000}`
-    if (!out.write(`${line}\n`)) await once(out, 'drain')
-  }
-  out.end()
-  await once(out, 'finish')
+  await writeFeatureRepo(dir, { entities, views: VIEWS, featuresPerView: FEATURES_PER_VIEW })
 }
 
 /**
@@ -434,19 +398,6 @@ function report(mode: string, entities: number, results: StepResult[], load: { b
 
 // ---------------------------------------------------------------- one mode end to end
 
-/** A fresh PostgreSQL database for server mode, dropped afterwards. */
-async function freshDatabase(baseUrl: string): Promise<{ url: string; query: (text: string) => Promise<void>; drop: () => Promise<void> }> {
-  const name = `asof_bench_${randomBytes(6).toString('hex')}`
-  const run = async (connectionString: string, text: string) => {
-    const client = new pg.Client({ connectionString })
-    await client.connect()
-    try { await client.query(text) } finally { await client.end() }
-  }
-  await run(baseUrl, `create database ${name}`)
-  const url = new URL(baseUrl)
-  url.pathname = `/${name}`
-  return { url: url.toString(), query: (text) => run(url.toString(), text), drop: () => run(baseUrl, `drop database if exists ${name} with (force)`) }
-}
 
 interface BenchOptions {
   entities: number

@@ -21,11 +21,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadavg } from 'node:os'
-import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import { tempDir } from '../test/helpers/engines.js'
 import { startServe } from '../test/helpers/serve.js'
+import { freshDatabase } from './fresh-database.js'
 
 const THIS_BIN = resolve(import.meta.dirname, '..', 'bin', 'asof.js')
 const TIMES = ['2026-01-01T00:00:00Z', '2026-01-01T01:00:00Z', '2026-01-01T02:00:00Z']
@@ -67,18 +66,6 @@ function pushBodies(rows: number, entities: number): string[] {
   })
 }
 
-async function freshDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `asof_bench_${randomBytes(6).toString('hex')}`
-  const run = async (text: string) => {
-    const client = new pg.Client({ connectionString: baseUrl })
-    await client.connect()
-    try { await client.query(text) } finally { await client.end() }
-  }
-  await run(`create database ${name}`)
-  const url = new URL(baseUrl)
-  url.pathname = `/${name}`
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) }
-}
 
 function asofCli(bin: string, repo: string, env: NodeJS.ProcessEnv, args: readonly string[]): string {
   const run = spawnSync(process.execPath, [bin, '--repo', repo, ...args], { env, encoding: 'utf8', timeout: 120_000 })
