@@ -5,23 +5,29 @@ import type { Asof } from '../asof.js'
 import { atField } from '../client/index.js'
 
 /**
- * A file an API request names (a batch, a dataset, an entity file), as its real path, when it lies
- * under the repo or a configured data root (ASOF_DATA_ROOTS) once every symlink is resolved; a
+ * A file an API request names (a batch, a dataset, an entity file), as its real path (relative to
+ * the repo's when inside it), when it lies under the repo or a configured data root
+ * (ASOF_DATA_ROOTS) once every symlink is resolved; a
  * path outside them, or a link leading out, is refused (403) without reading the file. The
  * message names the path as given, never anything read from it.
  */
 export function allowedFile(asof: Asof, path: string, field: string): string {
-  const roots = [asof.config.repoDir, ...asof.config.api.dataRoots].map(real).filter((r): r is string => r !== undefined)
+  const repo = real(asof.config.repoDir)
+  const dataRoots = asof.config.api.dataRoots.map(real).filter((r): r is string => r !== undefined)
   const full = real(resolve(asof.config.repoDir, path))
   if (full === undefined) throw atField(Errors.badInput(field, `no readable file ${JSON.stringify(path)} in the repo or a data root`), field)
-  const inside = roots.some((root) => {
-    const rel = relative(root, full)
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-  })
-  if (!inside) {
+  // Inside the repo, the file keeps its repo-relative name: a batch's identity (its description,
+  // its metric history) is then the same as a local call's.
+  if (repo !== undefined && isUnder(repo, full)) return relative(repo, full) || '.'
+  if (!dataRoots.some((root) => isUnder(root, full))) {
     throw atField(Errors.forbidden(`${field}: ${JSON.stringify(path)} is outside the feature repo and the data roots (ASOF_DATA_ROOTS); a server reads only files under them, after resolving symlinks`), field)
   }
   return full
+}
+
+function isUnder(root: string, path: string): boolean {
+  const rel = relative(root, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
 function real(path: string): string | undefined {

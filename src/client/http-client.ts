@@ -1,5 +1,5 @@
 import type { RecordBatch } from 'apache-arrow'
-import { Errors, isAsofError } from '../core/index.js'
+import { Errors, isAsofError, parseOrThrow } from '../core/index.js'
 import type { RunSummary } from '../pipelines/index.js'
 import type { AsofClient } from './client.js'
 import { contract, type HistoricalInput } from './contract.js'
@@ -54,6 +54,8 @@ export function connectAsof(url: string, options: ConnectOptions = {}): AsofClie
   }
 
   const call = async (operation: Operation, input: Record<string, unknown> = {}, accept = 'application/json'): Promise<Response> => {
+    // Bad input fails here with the message a local call gives, and no request is sent.
+    parseOrThrow(operation.input, input, nameOf.get(operation)!)
     const params = new Set(pathParams(operation.path))
     const path = operation.path.replace(/:([A-Za-z_]+)/g, (_m, key: string) => {
       const value = input[key]
@@ -76,7 +78,9 @@ export function connectAsof(url: string, options: ConnectOptions = {}): AsofClie
   }
 
   const groups: Record<string, Record<string, (input?: Record<string, unknown>) => Promise<unknown>>> = {}
+  const nameOf = new Map<Operation, string>()
   for (const { group, name, operation } of operations(contract)) {
+    nameOf.set(operation, `${group}.${name}`)
     ;(groups[group] ??= {})[name] = (input) => json(operation, input)
   }
 

@@ -34,7 +34,7 @@ export function localClient(asof: Asof, { owned }: { owned: boolean }): AsofClie
     const handle = (handlers as unknown as Record<string, Record<string, (a: Asof, i: unknown) => Promise<unknown>>>)[group]![name]!
     ;(groups[group] ??= {})[name] = async (input) => handle(asof, parseOrThrow(operation.input, input ?? {}, `${group}.${name}`))
   }
-  const request = (input: unknown) => retrievalRequest(asof, parseOrThrow(historicalInput, input, 'historical'), false)
+  const request = (input: unknown) => retrievalRequest(asof, parseOrThrow(historicalInput, input, 'historical.retrieve'), false)
   const batches = async function* (input: unknown) {
     yield* await asof.featureStore.historicalBatches(request(input))
   }

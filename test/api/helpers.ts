@@ -25,17 +25,8 @@ export interface TestService {
 export async function startTestService(engine: TestEngine, options: AppOptions & { env?: Record<string, string>; writeRepo?: (dir: string) => void } = {}): Promise<TestService> {
   const { dir, remove } = tempDir('asof-api-')
   options.writeRepo?.(dir)
-  let databaseUrl: string | undefined
-  let dropDatabase = async () => {}
-  if (engine.kind === 'postgres') {
-    const name = `asof_api_${randomBytes(6).toString('hex')}`
-    await adminQuery(`create database ${name}`)
-    const url = new URL(PG_URL!)
-    url.pathname = `/${name}`
-    databaseUrl = url.toString()
-    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`)
-  }
-  const config = loadConfig({ repoDir: dir, databaseUrl, logLevel: 'silent' }, options.env ?? {})
+  const database = engine.kind === 'postgres' ? await freshPgDatabase() : undefined
+  const config = loadConfig({ repoDir: dir, databaseUrl: database?.url, logLevel: 'silent' }, options.env ?? {})
   const asof = await composeAsof(config)
   const app = await buildApp(asof, options)
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -46,10 +37,19 @@ export async function startTestService(engine: TestEngine, options: AppOptions &
     dispose: async () => {
       await app.close()
       await asof.close()
-      await dropDatabase()
+      await database?.drop()
       remove()
     },
   }
+}
+
+/** A new, empty PostgreSQL database on the test server (server mode starts from nothing), and how to drop it. */
+export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `asof_api_${randomBytes(6).toString('hex')}`
+  await adminQuery(`create database ${name}`)
+  const url = new URL(PG_URL!)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) }
 }
 
 async function adminQuery(text: string): Promise<void> {
