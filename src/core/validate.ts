@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AsofError } from './errors.js'
+import { AsofError, didYouMean } from './errors.js'
 
 /** Formats a zod issue path like `feature_views[0].ttl`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -19,7 +19,7 @@ export function describeZodError(error: z.ZodError, where: string, schema?: z.Zo
   return error.issues
     .map((i) => {
       const path = formatPath(i.path)
-      const hint = i.code === 'unrecognized_keys' && schema ? didYouMean(i.keys, knownKeysAt(schema, i.path)) : ''
+      const hint = i.code === 'unrecognized_keys' && schema ? firstHint(i.keys, knownKeysAt(schema, i.path)) : ''
       return `${where}${path ? `: ${path}` : ''}: ${i.message}${hint}`
     })
     .join('; ')
@@ -36,34 +36,21 @@ function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] 
   return at instanceof z.ZodObject ? Object.keys(at.shape) : []
 }
 
+/** The suggestion for the first unknown key that has one. */
+function firstHint(unknown: readonly string[], known: readonly string[]): string {
+  for (const key of unknown) {
+    const hint = didYouMean(key, known)
+    if (hint) return hint
+  }
+  return ''
+}
+
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let at = schema
   while (at instanceof z.ZodOptional || at instanceof z.ZodNullable || at instanceof z.ZodDefault || at instanceof z.ZodPipe) {
     at = at instanceof z.ZodPipe ? (at.in as z.ZodType) : (at.unwrap() as z.ZodType)
   }
   return at
-}
-
-/** ` (did you mean "x"?)` for the first unknown key within two edits of a known one, else ''. */
-function didYouMean(unknown: readonly string[], known: readonly string[]): string {
-  for (const key of unknown) {
-    const best = known.map((k) => ({ k, d: editDistance(key, k) })).sort((a, b) => a.d - b.d)[0]
-    if (best && best.d <= Math.min(2, Math.floor(key.length / 3))) return ` (did you mean "${best.k}"?)`
-  }
-  return ''
-}
-
-/** Optimal string alignment distance: a swap of two neighbours (`veiws`) counts as one edit. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
-    }
-  }
-  return d[a.length]![b.length]!
 }
 
 /**

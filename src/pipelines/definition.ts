@@ -180,7 +180,7 @@ function expand(p: PipelineSpec, g: GenerateSpec, where: string): PipelineSpec[]
   const target = g.task
   if (!target) throw Errors.badInput(`${where}: generate.task`, 'mode tasks needs the id of the task to copy')
   const original = p.tasks.find((t) => t.id === target)
-  if (!original) throw Errors.notFound(`${where}: generate.task`, target, p.tasks.map((t) => t.id))
+  if (!original) throw Errors.unknownReference(`${where}: generate.task`, 'task', target, p.tasks.map((t) => t.id))
   const copies = experiments.map((e) => ({ ...original, id: `${original.id}__${e.name}`, params: { ...original.params, ...e.params } }))
   const tasks = p.tasks.flatMap((t) => {
     if (t.id === target) return copies
@@ -197,7 +197,7 @@ function checkGraph(p: PipelineSpec, where: string): void {
     ids.add(t.id)
   }
   for (const t of p.tasks) {
-    for (const d of t.depends_on) if (!ids.has(d)) throw Errors.notFound(`${where}: task ${t.id}: depends_on`, d, [...ids])
+    for (const d of t.depends_on) if (!ids.has(d)) throw Errors.unknownReference(`${where}: task ${t.id}: depends_on`, 'task', d, [...ids])
     if (t.map_over) {
       const source = t.map_over.split('.')[0]!
       if (!t.depends_on.includes(source)) throw Errors.badInput(`${where}: task ${t.id}: map_over`, `${source} must also be in depends_on`)

@@ -91,7 +91,7 @@ export class PipelineRunner {
   /** Checks that every task's `uses` names a known task type. */
   checkTaskTypes(p: PipelineSpec): void {
     for (const t of p.tasks) {
-      if (!this.options.tasks.get(t.uses)) throw Errors.notFound(`${p.source}: pipeline ${p.name}: task ${t.id}: uses`, t.uses, this.options.tasks.names())
+      if (!this.options.tasks.get(t.uses)) throw Errors.unknownReference(`${p.source}: pipeline ${p.name}: task ${t.id}: uses`, 'task type', t.uses, this.options.tasks.names())
     }
   }
 
@@ -102,7 +102,7 @@ export class PipelineRunner {
     const logicalDate = normalizeTimestamp(o.logicalDate ?? now.toISOString(), 'logical date')
     const interval = o.dataInterval ?? intervalFor(p, new Date(logicalDate))
     const unknown = Object.keys(o.params ?? {}).filter((k) => !(k in p.params))
-    if (unknown.length) throw Errors.notFound(`pipeline ${p.name}: --param`, unknown[0]!, Object.keys(p.params))
+    if (unknown.length) throw Errors.unknownReference(`pipeline ${p.name}: params`, 'parameter', unknown[0]!, Object.keys(p.params))
     return {
       id: newId('run_'),
       pipeline: p.name,

@@ -77,8 +77,11 @@ export class PipelinesService {
   }
 
   /** Every pipeline in the repo, read fresh (definitions change while a server runs). */
+  /** The repo's pipelines; a task naming an unknown task type is bad input here, when read, not when it runs. */
   list(): PipelineSpec[] {
-    return loadPipelines(this.options.repoDir)
+    const pipelines = loadPipelines(this.options.repoDir)
+    for (const p of pipelines) this.runner.checkTaskTypes(p)
+    return pipelines
   }
 
   get(name: string): PipelineSpec {

@@ -2,7 +2,7 @@ import { after, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/engines.js'
 import { writeDriverRepo } from '../api/helpers.js'
@@ -35,6 +35,20 @@ describe('messages for a new user\'s first mistakes (real CLI)', () => {
     assert.equal(misspelt.status, 2)
     assert.match(misspelt.stderr, /Unrecognized key: "feature_veiws" \(did you mean "feature_views"\?\)/)
     writeFileSync(join(repo.dir, 'repo.yaml'), definitions)
+  })
+
+  it('a pipeline naming an unknown task type or task is refused when read, with the name it is closest to', async () => {
+    const pipelines = join(repo.dir, 'pipelines')
+    mkdirSync(pipelines, { recursive: true })
+    writeFileSync(join(pipelines, 'daily.yaml'), 'name: daily\ntasks:\n  - { id: first, uses: nop }\n')
+    const typo = await asof('pipeline', 'list')
+    assert.equal(typo.status, 2, typo.stderr)
+    assert.match(typo.stderr, /pipeline daily: task first: uses: unknown task type "nop" \(did you mean "noop"\?\); known: .*noop/)
+    writeFileSync(join(pipelines, 'daily.yaml'), 'name: daily\ntasks:\n  - { id: first, uses: noop }\n  - { id: second, uses: noop, depends_on: [frist] }\n')
+    const dependency = await asof('pipeline', 'list')
+    assert.equal(dependency.status, 2, dependency.stderr)
+    assert.match(dependency.stderr, /task second: depends_on: unknown task "frist" \(did you mean "first"\?\); known: first, second/)
+    rmSync(pipelines, { recursive: true })
   })
 
   it('a port in use is named, with --port suggested, and nothing is left behind', async () => {

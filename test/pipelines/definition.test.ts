@@ -24,7 +24,7 @@ describe('pipeline definitions', () => {
       /pipelines\/p\.yaml: tasks\[0\]\.trigger_rule/)
     assert.throws(() => parsePipelines({ name: 'p', schedule: 'every day', tasks: [task('a')] }, 'p.yaml'), /p\.yaml: schedule: not a valid cron expression/)
     assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a', [], { max_cache_staleness: '7 days' })] }, 'p.yaml'), /max_cache_staleness: .*ISO-8601/)
-    assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a', ['ghost'])] }, 'p.yaml'), /unknown .*depends_on "ghost"; known: a/)
+    assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a', ['ghost'])] }, 'p.yaml'), /task a: depends_on: unknown task "ghost"; known: a/)
     assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a'), task('a')] }, 'p.yaml'), /task id a appears twice/)
     assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a', ['c']), task('b', ['a']), task('c', ['b'])] }, 'p.yaml'), /dependency cycle a → c → b → a/)
     assert.throws(() => parsePipelines({ name: 'p', tasks: [task('a'), task('b', [], { map_over: 'a' })] }, 'p.yaml'), /map_over: a must also be in depends_on/)

@@ -141,7 +141,7 @@ for (const engine of ENGINES) {
       try {
         const cases: [string, unknown, number, RegExp][] = [
           ['/api/v1/pipelines/nope/runs', {}, 404, /unknown pipeline "nope"; known: broken, nap/],
-          ['/api/v1/pipelines/nap/runs', { params: { sleepy: 1 } }, 404, /--param.*"sleepy"; known: ms/],
+          ['/api/v1/pipelines/nap/runs', { params: { sleepy: 1 } }, 400, /params: unknown parameter "sleepy"; known: ms/],
           ['/api/v1/pipelines/nap/runs', { logical_date: 'yesterday' }, 400, /logical_date: expected an ISO-8601 timestamp/],
           ['/api/v1/pipelines/nap/runs', { params: { ms: 'long' } }, 202, /./], // a param's type is the task's to check, when it runs
         ]

@@ -292,9 +292,9 @@ for (const engine of ENGINES) {
 
     it('names unknown task types and parameters', async () => {
       const p = pipeline({ name: 'unknown', tasks: [{ id: 'a', uses: 'no_such_task' }] })
-      await assert.rejects(f.runner().run(p), /unknown .*uses "no_such_task"; known: .*append_line/)
+      await assert.rejects(f.runner().run(p), /task a: uses: unknown task type "no_such_task"; known: .*append_line/)
       const q = pipeline({ name: 'unknown_param', params: { a: 1 }, tasks: [{ id: 'a', uses: 'noop' }] })
-      await assert.rejects(f.runner().run(q, { params: { b: 2 } }), /--param "b"; known: a/)
+      await assert.rejects(f.runner().run(q, { params: { b: 2 } }), /pipeline unknown_param: params: unknown parameter "b"; known: a/)
     })
   })
 }

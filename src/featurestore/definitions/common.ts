@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Errors, parseDurationSeconds } from '../../core/index.js'
+import { parseDurationSeconds } from '../../core/index.js'
 import { isPlainIdentifier } from '../../engines/index.js'
 
 /** A name asof quotes into SQL or uses as a column: letters, digits and _, not starting with a digit. */
@@ -23,9 +23,3 @@ export const durationSeconds = z.union([z.number(), z.string()]).transform((valu
     return z.NEVER
   }
 })
-
-/** The bad-input error for a name that does not exist, listing the ones that do. */
-export function unknownName(where: string, what: string, name: string, known: Iterable<string>, owner?: string) {
-  const list = [...known]
-  return Errors.badInput(where, `unknown ${what} ${JSON.stringify(name)}${owner ? ` of ${owner}` : ''}; known: ${list.length ? list.join(', ') : '(none)'}`)
-}

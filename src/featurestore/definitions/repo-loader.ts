@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { Errors, parseOrThrow } from '../../core/index.js'
-import { unknownName } from './common.js'
 import { entitySchema, type EntityDefinition } from './entity.js'
 import { featureServiceSchema, serviceEntryFeatures, serviceEntryView, type FeatureServiceDefinition } from './feature-service.js'
 import { featureViewSchema, type FeatureViewDefinition } from './feature-view.js'
@@ -99,11 +98,11 @@ function checkReferences(repo: FeatureRepo, origins: Origins): void {
     const joinKeys: string[] = []
     for (const e of view.entities) {
       const entity = entities.get(e)
-      if (!entity) throw unknownName(`${at}.entities`, 'entity', e, entities.keys())
+      if (!entity) throw Errors.unknownReference(`${at}.entities`, 'entity', e, entities.keys())
       joinKeys.push(...entity.join_keys)
     }
     if (!sources.has(view.source)) {
-      throw unknownName(`${at}.source`, 'source', view.source, sources.keys())
+      throw Errors.unknownReference(`${at}.source`, 'source', view.source, sources.keys())
     }
     const names = new Set<string>()
     for (const f of view.schema) {
@@ -117,12 +116,12 @@ function checkReferences(repo: FeatureRepo, origins: Origins): void {
     service.features.forEach((entry, i) => {
       const { view: name, version } = parseViewName(serviceEntryView(entry), `${at}.features[${i}]`)
       const view = views.get(name)
-      if (!view) throw unknownName(`${at}.features[${i}]`, 'feature view', name, views.keys())
+      if (!view) throw Errors.unknownReference(`${at}.features[${i}]`, 'feature view', name, views.keys())
       if (version !== undefined) return // a pinned version is checked against the registry at apply
       const wanted = serviceEntryFeatures(entry) ?? []
       const known = view.schema.map((f) => f.name)
       for (const f of wanted) {
-        if (!known.includes(f)) throw unknownName(`${at}.features[${i}]`, 'feature', f, known, `view ${name}`)
+        if (!known.includes(f)) throw Errors.unknownReference(`${at}.features[${i}]`, 'feature', f, known, `view ${name}`)
       }
     })
   }

@@ -1,6 +1,6 @@
+import { Errors } from '../../core/index.js'
 import type { Kysely } from 'kysely'
 import { registryRepo, type MetadataSchema, type RegistryKind } from '../../metadata/index.js'
-import { unknownName } from '../definitions/common.js'
 import { serviceEntryFeatures, serviceEntryView } from '../definitions/feature-service.js'
 import type { StoredFeatureView } from '../definitions/feature-view.js'
 import type { FeatureRepo } from '../definitions/repo-loader.js'
@@ -105,11 +105,11 @@ async function checkPinnedServiceRefs(db: Kysely<MetadataSchema>, project: strin
       const spec = await pinnedView(db, project, view, version, writes)
       if (!spec) {
         const known = (await registryRepo.listVersions(db, project, 'feature_view', view)).map((v) => `${view}@${v.version}`)
-        throw unknownName(where, 'feature view version', `${view}@${version}`, known)
+        throw Errors.unknownReference(where, 'feature view version', `${view}@${version}`, known)
       }
       const names = spec.schema.map((f) => f.name)
       for (const f of serviceEntryFeatures(entry) ?? []) {
-        if (!names.includes(f)) throw unknownName(where, 'feature', f, names, `${view}@${version}`)
+        if (!names.includes(f)) throw Errors.unknownReference(where, 'feature', f, names, `${view}@${version}`)
       }
     }
   }

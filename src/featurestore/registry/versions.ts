@@ -1,6 +1,6 @@
+import { Errors } from '../../core/index.js'
 import type { Kysely } from 'kysely'
 import { registryRepo, type MetadataSchema, type RegistryKind } from '../../metadata/index.js'
-import { unknownName } from '../definitions/common.js'
 import type { StoredFeatureView } from '../definitions/feature-view.js'
 import type { StoredSpecs } from './specs.js'
 
@@ -27,10 +27,10 @@ export async function getObjectVersion<K extends RegistryKind>(
   if (row) return toVersion(row) as RegistryObjectVersion<K>
   const objects = await registryRepo.listObjects(db, project, kind)
   if (version === undefined || !objects.some((o) => o.name === name)) {
-    throw unknownName(`project ${project}`, KIND_WORDS[kind], name, objects.map((o) => o.name))
+    throw Errors.unknownReference(`project ${project}`, KIND_WORDS[kind], name, objects.map((o) => o.name))
   }
   const versions = await registryRepo.listVersions(db, project, kind, name)
-  throw unknownName(`project ${project}`, `version of ${KIND_WORDS[kind]} ${name}`, String(version), versions.map((v) => String(v.version)))
+  throw Errors.unknownReference(`project ${project}`, `version of ${KIND_WORDS[kind]} ${name}`, String(version), versions.map((v) => String(v.version)))
 }
 
 export async function listObjectVersions(db: Kysely<MetadataSchema>, project: string, kind: RegistryKind, name: string): Promise<RegistryObjectVersion[]> {

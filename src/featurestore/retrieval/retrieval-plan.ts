@@ -1,6 +1,5 @@
 import { Errors } from '../../core/index.js'
 import type { Column, ColumnType } from '../../engines/index.js'
-import { unknownName } from '../definitions/common.js'
 import { serviceEntryFeatures, serviceEntryView, type FeatureServiceDefinition } from '../definitions/feature-service.js'
 import type { StoredFeatureView } from '../definitions/feature-view.js'
 import { sourceColumnResolver, type SourceDefinition } from '../definitions/source.js'
@@ -127,7 +126,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
     const resolved = lookup.view(s.view, s.version)
     const known = resolved.spec.schema.map((f) => f.name)
     for (const f of s.features ?? []) {
-      if (!known.includes(f)) throw unknownName(s.where, 'feature', f, known, `view ${resolved.name}@${resolved.version}`)
+      if (!known.includes(f)) throw Errors.unknownReference(s.where, 'feature', f, known, `view ${resolved.name}@${resolved.version}`)
     }
     const key = JSON.stringify([resolved.name, resolved.version, s.alias ?? null, Object.entries(s.joinKeyMap).sort()])
     const group = groups.get(key) ?? { selection: s, resolved, features: [] }
@@ -150,7 +149,7 @@ export function planRetrieval(request: HistoricalRequest, lookup: RegistryLookup
       return column
     }
     for (const k of Object.keys(selection.joinKeyMap)) {
-      if (!spec.join_keys.includes(k)) throw unknownName(`${selection.where}.join_key_map`, 'join key', k, spec.join_keys, `view ${resolved.name}`)
+      if (!spec.join_keys.includes(k)) throw Errors.unknownReference(`${selection.where}.join_key_map`, 'join key', k, spec.join_keys, `view ${resolved.name}`)
     }
     const joinKeys = spec.join_keys.map((key): PlannedJoinKey => {
       const entityColumn = selection.joinKeyMap[key] ?? key
@@ -212,7 +211,7 @@ function selectionsOf(request: HistoricalRequest, service?: FeatureServiceDefini
     })
   const read = new Set(selections.map((s) => s.view))
   for (const view of Object.keys(pins)) {
-    if (!read.has(view)) throw unknownName('view versions', 'view', view, [...read], service ? `feature service ${service.name}` : 'the requested features')
+    if (!read.has(view)) throw Errors.unknownReference('view versions', 'view', view, [...read], service ? `feature service ${service.name}` : 'the requested features')
   }
   return selections
 }
