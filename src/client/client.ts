@@ -1,6 +1,7 @@
 import type { RecordBatch, Table } from 'apache-arrow'
+import type { z } from 'zod'
 import type { AsofContract, HistoricalInput } from './contract.js'
-import type { ClientOf } from './operation.js'
+import type { ClientOf, Operation } from './operation.js'
 
 /**
  * Point-in-time retrieval (training data), as Feast's `get_historical_features`: the dataset as a
@@ -29,3 +30,11 @@ export type AsofClient = Omit<ClientOf<AsofContract>, 'historical'> & {
   /** Releases what the client holds (the database files and connections, in process). */
   close(): Promise<void>
 }
+
+/** What the client method `client[G][N]` takes, as a caller writes it: `AsofInput<'online', 'get'>`. */
+export type AsofInput<G extends keyof AsofContract, N extends keyof AsofContract[G]> =
+  AsofContract[G][N] extends Operation<infer I, z.ZodType> ? z.input<I> : never
+
+/** What the client method `client[G][N]` resolves to: `AsofOutput<'models', 'list'>`. */
+export type AsofOutput<G extends keyof AsofContract, N extends keyof AsofContract[G]> =
+  AsofContract[G][N] extends Operation<z.ZodType, infer O> ? z.output<O> : never

@@ -3,7 +3,7 @@
  * one interface, `AsofClient`, implemented in process (`openAsof({repo})`) and over HTTP
  * (`connectAsof(url, {apiKey})`), both from the operations of `contract.ts`.
  */
-export type { AsofClient, HistoricalClient } from './client.js'
+export type { AsofClient, AsofInput, AsofOutput, HistoricalClient } from './client.js'
 export { openAsof, localClient, type OpenOptions } from './local-client.js'
 export { connectAsof, ARROW_STREAM, type ConnectOptions } from './http-client.js'
 export { openRepoClient } from './repo-client.js'

@@ -76,7 +76,8 @@ export const ignoreRowIfSchema = z.enum([
 ])
 export type IgnoreRowIf = z.infer<typeof ignoreRowIfSchema>
 
-interface MapKwargs {
+/** The kwargs every column-map expectation takes beside its own (named in the declarations of the catalog's expectations). */
+export interface MapKwargs {
   mostly: number
   ignore_row_if?: IgnoreRowIf
 }
