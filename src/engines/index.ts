@@ -4,4 +4,4 @@ export { DuckDbEngine, type DuckDbEngineOptions } from './duckdb/duckdb-engine.j
 export { PostgresEngine } from './postgres/postgres-engine.js'
 export type { NotificationHandler, Subscription } from './postgres/notification-listener.js'
 export { sql, type RawBuilder, type Kysely } from 'kysely'
-export { copyDuckDbToPostgres } from './duckdb-to-postgres.js'
+export { copyDuckDbToPostgres, withDuckDbCsv } from './duckdb-to-postgres.js'

@@ -7,6 +7,7 @@ import { sourceColumnResolver } from './definitions/source.js'
 import type { FeatureStore } from './feature-store.js'
 import { parseViewName } from './feature-refs.js'
 import { encodeEntityKey } from './online/keys.js'
+import { encodeBatchInDuckDb } from './online/duckdb-batch-encoding.js'
 import type { OnlineRecord, OnlineStore, OnlineViewRef } from './online/online-store.js'
 
 /**
@@ -141,9 +142,16 @@ async function materializeView(deps: MaterializeDeps, resolved: ResolvedView, st
   let rowsRead = 0
   let rowsWritten = 0
   if (!gate || gate.success) {
-    const rows = await readSource(engine, batch, spec.source.name)
-    rowsRead = rows.length
-    rowsWritten = (await deps.store.write([{ ref: { view: spec.name, version }, records: toRecords(spec, rows, `source ${spec.source.name}`) }]))[0]!.written
+    const ref = { view: spec.name, version }
+    const bulk = await writeInBulk(deps.store, ref, spec, engine, batch)
+    if (bulk) {
+      rowsRead = bulk.read
+      rowsWritten = bulk.written
+    } else {
+      const rows = await readSource(engine, batch, spec.source.name)
+      rowsRead = rows.length
+      rowsWritten = (await deps.store.write([{ ref, records: toRecords(spec, rows, `source ${spec.source.name}`) }]))[0]!.written
+    }
     await onlineRepo.advanceWatermark(deps.metadata.db, deps.featureStore.project, spec.name, version, formatMicros(end), new Date().toISOString())
   }
   const result: ViewMaterialization = {
@@ -231,6 +239,23 @@ export function toRecords(spec: StoredFeatureView, rows: readonly Row[], where: 
     })
   })
   return records
+}
+
+/**
+ * The bulk path: a batch DuckDB computes is encoded by DuckDB (`encodeBatchInDuckDb`) and loaded
+ * by the store from there, so the window is never held in JavaScript. Measured by
+ * bench:materialize: 100k entities × 5 views took ~15 s through JavaScript rows (read as
+ * objects, encoded, bound as one JSON parameter per 50k rows). Undefined when the batch's
+ * types or engines have no bulk path; the caller then reads the rows.
+ */
+async function writeInBulk(store: OnlineStore, ref: OnlineViewRef, spec: StoredFeatureView, engine: Engine, batch: RawBuilder<unknown>) {
+  if (engine.kind !== 'duckdb') return undefined
+  const columns = await engine.describe({ kind: 'query', sql: batch }).catch((e: unknown) => {
+    if (isAsofError(e) && e.kind === 'bad_input') throw Errors.sourceUnreadable(spec.source.name, e.message)
+    throw e
+  })
+  const encoded = encodeBatchInDuckDb(spec, batch, columns)
+  return encoded ? store.writeBatch(ref, { engine, encoded }) : undefined
 }
 
 async function readSource(engine: Engine, query: RawBuilder<unknown>, source: string): Promise<Row[]> {

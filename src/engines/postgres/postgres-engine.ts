@@ -172,17 +172,50 @@ export class PostgresEngine extends EngineBase {
    * than insertRows and nothing passes through JavaScript values. Returns the row count.
    */
   async copyCsv(name: string, columns: readonly ColumnSpec[], path: string): Promise<number> {
+    const client = await this.pool.connect()
+    try {
+      return await this.copyInto(client, name, columns, path)
+    } finally {
+      client.release()
+    }
+  }
+
+  /**
+   * Runs `fn` in one transaction on one session, which can also `COPY` a CSV file into a table
+   * (`copyCsv`'s format): for bulk writes that stage rows in a temporary table and upsert them
+   * in the same transaction. Committed when `fn` resolves, rolled back when it throws.
+   */
+  async copyTransaction<T>(fn: (tx: { db: Kysely<any>; copyCsv(name: string, columns: readonly ColumnSpec[], path: string): Promise<number> }) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    // A Kysely whose every query runs on this one session.
+    const session = { connect: async () => ({ query: client.query.bind(client), release: () => {} }), end: async () => {} }
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: session as unknown as pg.Pool }) })
+    try {
+      await client.query('begin')
+      try {
+        const result = await fn({ db, copyCsv: (name, columns, path) => this.copyInto(client, name, columns, path) })
+        await client.query('commit')
+        return result
+      } catch (e) {
+        await client.query('rollback').catch(() => undefined)
+        throw e
+      }
+    } catch (e) {
+      throw wrapError(e)
+    } finally {
+      client.release()
+    }
+  }
+
+  private async copyInto(client: pg.PoolClient, name: string, columns: readonly ColumnSpec[], path: string): Promise<number> {
     const statement = this.compile(sql`copy ${sql.id(name)} (${sql.join(columns.map((c) => sql.id(c.name)))}) from stdin (format csv, header true)`)
     const { from: copyFrom } = await import('pg-copy-streams')
-    const client = await this.pool.connect()
     try {
       const copy = client.query(copyFrom(statement.sql))
       await pipeline(createReadStream(path), copy)
       return Number(copy.rowCount)
     } catch (e) {
       throw wrapError(e)
-    } finally {
-      client.release()
     }
   }
 

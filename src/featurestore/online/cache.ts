@@ -51,6 +51,11 @@ export class OnlineCache {
     if (filled) this.store.compact()
   }
 
+  /** Whether the view is filled: a write must then hand its rows to `applyCommitted` (a fill under way is redone by it anyway). */
+  holds(viewKey: string): boolean {
+    return this.views.get(viewKey)?.entries !== undefined
+  }
+
   /** Applies committed records with the newer-wins rule; a view not yet filled is left to its fill. */
   applyCommitted(viewKey: string, rows: readonly EncodedRow[]): void {
     const view = this.view(viewKey)

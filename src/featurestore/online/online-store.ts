@@ -1,5 +1,5 @@
 import { formatMicros } from '../../core/index.js'
-import type { Value } from '../../engines/index.js'
+import type { Engine, RawBuilder, Value } from '../../engines/index.js'
 import { decodeFeatureValues, featureValueBounds } from './keys.js'
 
 /** One feature view version in the online store. */
@@ -115,6 +115,17 @@ export interface WriteStats {
   readonly written: number
 }
 
+/** A batch computed on an engine, already encoded (`encodeBatchInDuckDb`). */
+export interface BulkBatch {
+  readonly engine: Engine
+  readonly encoded: RawBuilder<unknown>
+}
+
+export interface BulkWriteStats extends WriteStats {
+  /** Rows in the batch. */
+  readonly read: number
+}
+
 /** The records of one view version to write. */
 export interface ViewWrite {
   readonly ref: OnlineViewRef
@@ -131,6 +142,14 @@ export interface ViewWrite {
 export interface OnlineStore {
   /** One `WriteStats` per view write, in the order given. */
   write(writes: readonly ViewWrite[]): Promise<WriteStats[]>
+  /**
+   * Writes one view version's batch in bulk, straight from the engine that computed it, by the
+   * same rule and as atomically as `write`: `batch.encoded` is a query on `batch.engine` with the
+   * columns of an encoded row (`entity_key`, `feature_values`, `event_ts_us`, `created_ts_us`),
+   * one row per key. Returns undefined, having written nothing, when this store cannot load
+   * from that engine (the caller then reads the rows and calls `write`).
+   */
+  writeBatch(ref: OnlineViewRef, batch: BulkBatch): Promise<BulkWriteStats | undefined>
   /** For each lookup, the stored value of each key, or undefined (null keys are never found). */
   read(lookups: readonly OnlineLookup[]): Promise<(StoredValue | undefined)[][]>
   /**

@@ -34,7 +34,28 @@ export function encodeRecords(records: readonly OnlineRecord[]): EncodedRow[] {
     const seen = byKey.get(r.key)
     if (!seen || wins(asVersioned(row), row.feature_values, asVersioned(seen), () => Buffer.from(seen.feature_values))) byKey.set(r.key, row)
   }
-  return [...byKey.values()].sort((a, b) => (a.entity_key < b.entity_key ? -1 : a.entity_key > b.entity_key ? 1 : 0))
+  return [...byKey.values()].sort((a, b) => compareUtf8(a.entity_key, b.entity_key))
+}
+
+/**
+ * Orders strings by their UTF-8 bytes (code points), as PostgreSQL's `collate "C"` does, so a
+ * push and a bulk materialization (which writes its keys `order by entity_key collate "C"`) lock
+ * rows in one order. UTF-16 code units order differently only where a surrogate (a character
+ * beyond U+FFFF) meets U+E000–U+FFFF: surrogates are moved above those.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
+  }
+  return a.length - b.length
 }
 
 /** A view write encoded (`encodeRecords`), with its place in the caller's list. */
@@ -86,11 +107,23 @@ export async function upsertOnlineRows(
   let written = 0
   for (let i = 0; i < records.length; i += ROWS_PER_STATEMENT) {
     const rows = records.slice(i, i + ROWS_PER_STATEMENT)
-    // `where true` keeps PostgreSQL from reading `on conflict` as part of a join (its documented parse ambiguity).
-    const result = await sql`
+    const result = await upsertStatement(project, ref, rowsSource(rows), now).execute(db)
+    written += Number(result.numAffectedRows ?? 0)
+  }
+  return written
+}
+
+/**
+ * The upsert of `upsertOnlineRows` from any relation with the columns of `EncodedRow`, one row
+ * per key (a bulk write's staging table, in key order on PostgreSQL, where rows are locked in
+ * the order they are written).
+ */
+export function upsertStatement(project: string, ref: OnlineViewRef, rows: RawBuilder<unknown>, now: string): RawBuilder<unknown> {
+  // `where true` keeps PostgreSQL from reading `on conflict` as part of a join (its documented parse ambiguity).
+  return sql`
       insert into online_values (project, view, version, entity_key, feature_values, event_ts_us, created_ts_us, written_at)
       select ${project}, ${ref.view}, cast(${ref.version} as bigint), r.entity_key, r.feature_values, r.event_ts_us, r.created_ts_us, cast(${now} as timestamptz)
-      from ${rowsSource(rows)} as r
+      from ${rows} as r
       where true
       on conflict (project, view, version, entity_key) do update set
         feature_values = excluded.feature_values, event_ts_us = excluded.event_ts_us,
@@ -100,10 +133,6 @@ export async function upsertOnlineRows(
             and (coalesce(excluded.created_ts_us, ${NULL_CREATED}) > coalesce(online_values.created_ts_us, ${NULL_CREATED})
                  or (coalesce(excluded.created_ts_us, ${NULL_CREATED}) = coalesce(online_values.created_ts_us, ${NULL_CREATED})
                      and excluded.feature_values collate "C" >= online_values.feature_values collate "C")))`
-      .execute(db)
-    written += Number(result.numAffectedRows ?? 0)
-  }
-  return written
 }
 
 /**
@@ -117,6 +146,11 @@ export async function readView(db: Kysely<MetadataSchema>, project: string, ref:
     .select(['entity_key', 'feature_values', 'event_ts_us', 'created_ts_us'])
     .where('project', '=', project).where('view', '=', ref.view).where('version', '=', ref.version)
     .execute()
+  return readEncoded(rows)
+}
+
+/** Encoded rows as the database returns them (bigints as numbers or bigint). */
+export function readEncoded(rows: readonly { entity_key: string; feature_values: string; event_ts_us: number | bigint | string; created_ts_us: number | bigint | string | null }[]): EncodedRow[] {
   return rows.map((r) => ({
     entity_key: r.entity_key, feature_values: r.feature_values,
     event_ts_us: Number(r.event_ts_us), created_ts_us: r.created_ts_us === null ? null : Number(r.created_ts_us),
