@@ -62,7 +62,8 @@ export interface FeatureStore {
   /** Applies the repo in one transaction; returns the applied plan. */
   apply(): Promise<RegistryPlan>
   listObjects(kind?: RegistryKind): Promise<RegistryObjectSummary[]>
-  getObject(kind: RegistryKind, name: string, version?: number): Promise<RegistryObjectVersion>
+  /** One version of an object; absent, a not-found error, or bad input when `asked` as a `reference` (a push naming its source). */
+  getObject(kind: RegistryKind, name: string, version?: number, asked?: 'reference' | 'resource'): Promise<RegistryObjectVersion>
   listVersions(kind: RegistryKind, name: string): Promise<RegistryObjectVersion[]>
   /** A view version (current without `version`) with its source relation, for validation and materialization. */
   resolveFeatureView(name: string, version?: number): Promise<ResolvedFeatureView>
@@ -109,7 +110,7 @@ export function createFeatureStore(deps: FeatureStoreDeps): FeatureStore {
       return plan
     },
     listObjects: async (kind) => (await registryRepo.listObjects(deps.metadata.db, project, kind)).map(summary),
-    getObject: (kind, name, version) => getObjectVersion(deps.metadata.db, project, kind, name, version),
+    getObject: (kind, name, version, asked = 'resource') => getObjectVersion(deps.metadata.db, project, kind, name, version, asked),
     listVersions: (kind, name) => listObjectVersions(deps.metadata.db, project, kind, name),
     resolveFeatureView: (name, version) => resolveStoredView(ctx, name, version),
     resolveSource: async (name) => {

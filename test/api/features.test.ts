@@ -38,8 +38,11 @@ for (const engine of ENGINES) {
       assert.equal(view.json.version, 1)
       assert.deepEqual(view.json.spec.schema.map((f: { name: string }) => f.name), ['conv_rate', 'avg_daily_trips'])
       const unknown = await call(svc.url, 'GET', '/api/v1/feature-views/nope', { headers: read })
-      assert.ok([400, 404].includes(unknown.status), unknown.text)
-      assert.match(unknown.json.detail, /driver_hourly_stats/)
+      assert.equal(unknown.status, 404, unknown.text)
+      assert.equal(unknown.json.detail, 'unknown feature view "nope"; known: driver_hourly_stats')
+      const unknownVersion = await call(svc.url, 'GET', '/api/v1/feature-views/driver_hourly_stats?version=7', { headers: read })
+      assert.equal(unknownVersion.status, 404, unknownVersion.text)
+      assert.match(unknownVersion.json.detail, /unknown version of feature view driver_hourly_stats "7"; known: 1$/)
       assert.equal((await call(svc.url, 'GET', '/api/v1/entities/driver/versions', { headers: read })).json.versions.length, 1)
     })
 

@@ -38,7 +38,7 @@ export async function pushRows(
   featureStore: Pick<FeatureStore, 'listObjects' | 'resolveFeatureView' | 'getObject'>, store: OnlineStore, request: z.output<typeof pushRequestSchema>,
 ): Promise<PushResult> {
   const sourceName = request.push_source_name
-  await featureStore.getObject('source', sourceName) // throws naming the known sources
+  await featureStore.getObject('source', sourceName, undefined, 'reference') // bad input, naming the known sources
   const columns = Object.keys(request.df)
   const count = columns.length ? request.df[columns[0]!]!.length : 0
   const rows: Row[] = Array.from({ length: count }, (_, i) => Object.fromEntries(columns.map((c) => [c, request.df[c]![i] as Value])))
