@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
-import { Errors, isAsofError } from '../core/index.js'
+import { Errors, isAsofError, type AsofError } from '../core/index.js'
 import { STATUS_OF_KIND as STATUS, type Problem } from '../client/index.js'
 
 /** Codes whose input was well-formed but cannot be processed as asked (RFC 9110 §15.5.21). */
@@ -18,6 +18,17 @@ export function sendProblem(reply: FastifyReply, status: number, code: string, d
   return reply.code(status).type('application/problem+json').send(problem)
 }
 
+/** An AsofError as its problem document: the status of its kind (422 for well-formed input over a limit). */
+export function sendError(reply: FastifyReply, error: AsofError): FastifyReply {
+  const field = typeof error.details?.field === 'string' ? error.details.field : undefined
+  return sendProblem(reply, statusOf(error), error.code, error.message, field)
+}
+
+/** The HTTP status of an error code of a kind. */
+export function statusOf(error: Pick<AsofError, 'code' | 'kind'>): number {
+  return UNPROCESSABLE.has(error.code) ? 422 : STATUS[error.kind]
+}
+
 /** `body.features[0]` from a validation context and a JSON pointer or zod path. */
 function fieldName(context: string | undefined, path: string): string {
   const parts = path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
@@ -31,7 +42,7 @@ function fieldName(context: string | undefined, path: string): string {
  */
 export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 404, 'ASOF_NO_ROUTE', `no route ${request.method} ${request.url.split('?')[0]}`))
+    sendError(reply, Errors.noRoute(request.method, request.url.split('?')[0]!)))
 
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -39,20 +50,18 @@ export function installErrorHandling(app: FastifyInstance): void {
       const first = issues[0]
       const field = fieldName(error.validationContext, first?.instancePath ?? '')
       const detail = issues.map((i) => `${fieldName(error.validationContext, i.instancePath)}: ${i.message}`).join('; ')
-      return sendProblem(reply, 400, 'ASOF_BAD_INPUT', detail, field)
+      return sendProblem(reply, 400, Errors.badInput.code, detail, field)
     }
     if (isAsofError(error)) {
-      const status = UNPROCESSABLE.has(error.code) ? 422 : STATUS[error.kind]
-      if (status >= 500) request.log.error({ err: error }, 'request failed')
-      const field = typeof error.details?.field === 'string' ? error.details.field : undefined
-      return sendProblem(reply, status, error.code, error.message, field)
+      if (statusOf(error) >= 500) request.log.error({ err: error }, 'request failed')
+      return sendError(reply, error)
     }
     // fastify's own errors (unparsable JSON, body too large, bad content type) carry a 4xx status.
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500
     if (status >= 400 && status < 500) {
-      return sendProblem(reply, status, error.code ?? 'ASOF_BAD_REQUEST', error.message)
+      return sendProblem(reply, status, error.code ?? Errors.badRequest.code, error.message)
     }
     request.log.error({ err: error }, 'unexpected error')
-    return sendProblem(reply, 500, 'ASOF_INTERNAL', 'internal error; see the server log for request id ' + String(request.id))
+    return sendError(reply, Errors.internal(String(request.id)))
   })
 }

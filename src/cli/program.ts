@@ -36,7 +36,8 @@ const COMMANDS: Record<string, CommandModule> = {
 /** Global options that take a value: skipped when looking for the command word. */
 const VALUE_OPTIONS = new Set(['--repo', '--url'])
 
-const EXIT_CODES: Record<ErrorKind, number> = {
+/** The exit code of each error kind (2: the input, 3: asof or its surroundings). */
+export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   bad_input: 2, not_found: 2, conflict: 2, too_large: 2, unauthorized: 2, forbidden: 2, busy: 3, internal: 3,
 }
 

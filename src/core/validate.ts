@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { AsofError, didYouMean } from './errors.js'
+import { AsofError, Errors, didYouMean } from './errors.js'
 
 /** Formats a zod issue path like `feature_views[0].ttl`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -61,7 +61,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, whe
   const r = schema.safeParse(value)
   if (r.success) return r.data
   const first = r.error.issues[0]
-  throw new AsofError('ASOF_BAD_INPUT', 'bad_input', describeZodError(r.error, where, schema), {
+  throw new AsofError(Errors.badInput.code, Errors.badInput.kind, describeZodError(r.error, where, schema), {
     where,
     field: first ? formatPath(first.path) : undefined,
     issues: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),

@@ -1,6 +1,6 @@
 import { Migrator, sql, type DatabaseIntrospector, type Kysely } from 'kysely'
 import { MIGRATIONS } from '../../migrations/index.js'
-import { AsofError } from '../core/index.js'
+import { Errors, causedBy } from '../core/index.js'
 import type { Engine, PostgresEngine } from '../engines/index.js'
 import type { MetadataSchema } from './schema.js'
 
@@ -61,7 +61,7 @@ async function migrate(db: Kysely<MetadataSchema>, schema: string | undefined): 
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new AsofError('ASOF_MIGRATION_FAILED', 'internal', `metadata migration ${failed} failed: ${(error as Error).message}`, undefined, { cause: error })
+    throw causedBy(Errors.migrationFailed(String(failed), (error as Error).message), error)
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { isAsofError } from '../../core/index.js'
+import { isAsofError, Errors } from '../../core/index.js'
 import type { MaterializationReportJson } from '../../featurestore/index.js'
 import type { AsofClient } from '../../client/index.js'
 import { GateFailed, globalOptions, printJson, progress, type GlobalOptions } from '../output.js'
@@ -36,7 +36,7 @@ async function run(global: GlobalOptions, what: string, work: (client: AsofClien
   } catch (e) {
     show('')
     // A refused batch is a gate that ran and failed: exit 1, like a failed checkpoint.
-    if (isAsofError(e) && e.code === 'ASOF_GATE_FAILED') {
+    if (isAsofError(e) && e.code === Errors.gateFailed.code) {
       process.stderr.write(`asof: ${e.message}\n`)
       if (global.json && e.details) printJson(e.details)
       throw new GateFailed(e.message)

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { Kysely, sql, type RawBuilder } from 'kysely'
-import { AsofError, Errors, assertNever } from '../../core/index.js'
+import { AsofError, Errors, assertNever, causedBy } from '../../core/index.js'
 import type { ColumnSpec, ColumnType, Query, Relation, ResultSet, Value } from '../engine.js'
 import { EngineBase } from '../engine-base.js'
 import { DuckDbConnectionPool, DuckDbDialect } from './kysely-dialect.js'
@@ -110,13 +110,13 @@ function wrapError(e: unknown): unknown {
   if (e instanceof AsofError) return e
   const message = (e as Error).message ?? String(e)
   if (/^INTERRUPT Error/.test(message)) {
-    return new AsofError('ASOF_BUSY', 'busy', 'the query was interrupted: asof is shutting down', undefined, { cause: e })
+    return causedBy(Errors.busy('the query was interrupted: asof is shutting down'), e)
   }
   if (/^(IO Error|Invalid Input Error): .*(No files found|does not exist|Cannot open file)/s.test(message)) {
-    return new AsofError('ASOF_FILE_UNREADABLE', 'bad_input', message.split('\n')[0]!, undefined, { cause: e })
+    return causedBy(Errors.fileUnreadable(message.split('\n')[0]!), e)
   }
   if (/(Binder|Parser|Catalog|Conversion|Invalid Input) Error/.test(message)) {
-    return new AsofError('ASOF_SQL_REJECTED', 'bad_input', message.split('\n')[0]!, undefined, { cause: e })
+    return causedBy(Errors.sqlRejected(message.split('\n')[0]!), e)
   }
-  return new AsofError('ASOF_ENGINE', 'internal', `duckdb: ${message.split('\n')[0]}`, undefined, { cause: e })
+  return causedBy(Errors.engine('duckdb', message.split('\n')[0]!), e)
 }

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 // (loading pg was ~70 ms of an `asof validate --data` start).
 import type pg from 'pg'
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely'
-import { AsofError, Errors, assertNever, normalizeTimestamp } from '../../core/index.js'
+import { Errors, assertNever, causedBy, normalizeTimestamp } from '../../core/index.js'
 import type { Column, ColumnSpec, ColumnType, Query, Relation, ResultSet, Row, Value } from '../engine.js'
 import { EngineBase } from '../engine-base.js'
 import { assertIdentifier } from '../identifiers.js'
@@ -86,7 +86,7 @@ export class PostgresEngine extends EngineBase {
       else await pool.query('select 1')
     } catch (e) {
       await pool.end()
-      throw new AsofError('ASOF_DATABASE_UNREACHABLE', 'busy', `cannot connect to PostgreSQL: ${(e as Error).message}`, undefined, { cause: e })
+      throw causedBy(Errors.databaseUnreachable((e as Error).message), e)
     }
     // The name tells operators (and tests) which sessions LISTEN for which schema.
     const listenerName = options.schema ? `asof listen ${options.schema}` : 'asof listen'
@@ -239,10 +239,10 @@ function wrapError(e: unknown): unknown {
   const code = err.code ?? ''
   // SQLSTATE classes 22 (data exception) and 42 (syntax or access rule) describe the query, not the server.
   if (code.startsWith('22') || code.startsWith('42')) {
-    return new AsofError('ASOF_SQL_REJECTED', 'bad_input', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+    return causedBy(Errors.sqlRejected(`postgres: ${err.message}`), e, { sqlstate: code })
   }
   if (code === '55P03' || code === '40P01' || code === '40001') {
-    return new AsofError('ASOF_BUSY', 'busy', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+    return causedBy(Errors.busy(`postgres: ${err.message}`), e, { sqlstate: code })
   }
-  return new AsofError('ASOF_ENGINE', 'internal', `postgres: ${err.message}`, { sqlstate: code }, { cause: e })
+  return causedBy(Errors.engine('postgres', String(err.message)), e, { sqlstate: code })
 }

@@ -1,4 +1,4 @@
-import { AsofError } from '../../core/index.js'
+import { Errors } from '../../core/index.js'
 import { featureValueBounds } from './keys.js'
 import { StoredValue, wins } from './online-store.js'
 
@@ -57,7 +57,7 @@ export class PackedStore {
   addView(): number {
     if (this.free.length === 0 && this.nextView === MAX_VIEWS && this.droppedCount > 0) this.compact()
     if (this.free.length > 0) return this.free.pop()!
-    if (this.nextView === MAX_VIEWS) throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `${this.name} holds ${MAX_VIEWS} view versions, the most it can`)
+    if (this.nextView === MAX_VIEWS) throw Errors.onlineCacheFull(`${this.name} holds ${MAX_VIEWS} view versions, the most it can`)
     return this.nextView++
   }
 
@@ -124,7 +124,7 @@ export class PackedStore {
    * whether it replaced a record of the view.
    */
   putIfNewer(view: number, key: string, json: string | Uint8Array, eventTs: number, createdTs: number | null): 'added' | 'replaced' | 'kept' {
-    if (key.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `an entity key of ${this.name} is longer than 65,535 characters`)
+    if (key.length > 0xffff) throw Errors.badInput(this.name, 'an entity key is longer than 65,535 characters')
     const hash = hashKey(key)
     const slot = this.slotOf(key, hash)
     let e: number
@@ -300,7 +300,7 @@ export class PackedStore {
     if (typeof json === 'string') this.arena.write(json, jsonAt, jsonLength, 'utf8')
     else this.arena.set(json, jsonAt)
     const bounds = featureValueBounds(this.arena, jsonAt, jsonAt + jsonLength)
-    if (bounds.length > 0xffff) throw new AsofError('ASOF_BAD_INPUT', 'bad_input', `a row of ${this.name} has more than 65,534 features`)
+    if (bounds.length > 0xffff) throw Errors.badInput(this.name, 'a row has more than 65,534 features')
     this.u32[(r >> 2) + JSON_LENGTH] = jsonLength
     const boundsAt = boundsStart(this.u32, r)
     this.u32.set(bounds, boundsAt >> 2)
@@ -316,7 +316,7 @@ export class PackedStore {
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.arena.length) return
     if (this.used + bytes > MAX_BYTES) {
-      throw new AsofError('ASOF_ONLINE_CACHE_FULL', 'too_large', `${this.name} would hold more than 2 GiB; serve it in server mode (ASOF_DATABASE_URL)`)
+      throw Errors.onlineCacheFull(`${this.name} would hold more than 2 GiB; serve it in server mode (ASOF_DATABASE_URL)`)
     }
     const arena = Buffer.allocUnsafe(align(Math.min(MAX_BYTES, Math.max(2 * this.arena.length, this.used + bytes)), 8))
     this.arena.copy(arena, 0, 0, this.used)
