@@ -5,6 +5,7 @@ export { json as jsonValueSchema, parsePipelines, loadPipelines, topologicalOrde
 export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOptions, type RunSummary, type RunView } from './runner.js'
 export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
 export { cacheKey } from './cache.js'
+export { compareVersions, formatComparison, type VersionComparison, type ComparedVersion } from './models/compare-versions.js'
 export { ModelRegistry, parseModelRef, WEBHOOK_EVENTS, type ModelRegistryOptions, type ModelRef, type ModelVersion, type NewModelVersion, type RegisteredModel, type ModelMetrics, type ModelLineage, type ModelSignature, type SignatureColumn, type TrainingMetadata, type Webhook, type WebhookEvent, type NewWebhook } from './models/model-registry.js'
 export { PipelinesService, startScheduler, type PipelinesServiceOptions, type RunRequest, type StartedRun, type BackfillRequest, type BackfillResult, type StartedBackfill } from './service.js'
 export { Scheduler, type SchedulerOptions, type SchedulerRunEvent, type TickResult } from './schedule/scheduler.js'

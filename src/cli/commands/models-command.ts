@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { Errors, normalizeTimestamp, parseOrThrow } from '../../core/index.js'
-import { parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion } from '../../pipelines/index.js'
+import { compareVersions, formatComparison, parseModelRef, WEBHOOK_EVENTS, type ModelRegistry, type ModelVersion } from '../../pipelines/index.js'
 import type { AsofClient } from '../../client/index.js'
 import { collect, globalOptions, printJson, splitKeyValue, type GlobalOptions } from '../output.js'
 import { withClient } from '../client.js'
@@ -39,6 +39,20 @@ export function register(program: Command): void {
         const aliases = v.aliases.length ? ` [${v.aliases.join(', ')}]` : ''
         process.stdout.write(`${v.name}@${v.version}${aliases}  ${v.created_at}  ${formatMetrics(v.metrics.overall)}\n`)
       }
+    })
+
+  models.command('compare')
+    .description('every version of a model side by side: the run params that differ and the metrics, best first')
+    .argument('<name>', 'registered model name')
+    .option('--metric <metric>', 'rank by this metric (default r2, roc_auc or macro_f1, whichever the versions report)')
+    .option('--latest', 'only the newest version of each experiment')
+    .action(async (name: string, opts: { metric?: string; latest?: boolean }, cmd: Command) => {
+      const global = globalOptions(cmd)
+      const versions = await withRegistry(global, (r) => r.search({ name }))
+      if (versions.length === 0) throw Errors.notFound('model', name, [])
+      const comparison = compareVersions(versions, { metric: opts.metric, latestPerExperiment: opts.latest })
+      if (global.json) return printJson(comparison)
+      process.stdout.write(formatComparison(name, comparison))
     })
 
   models.command('show')

@@ -163,7 +163,7 @@ function describe(s: RunSummary): string {
   const tasks = [...s.tasks].sort((a, b) => order.indexOf(a.task_id) - order.indexOf(b.task_id) || a.map_index - b.map_index)
   return [
     runLine(r),
-    `  data interval ${r.data_interval_start} → ${r.data_interval_end}; params ${r.params}`,
+    `  data interval ${r.data_interval_start} → ${r.data_interval_end}; params ${typeof r.params === 'string' ? r.params : JSON.stringify(r.params)}`,
     ...tasks.map(taskLine),
     '',
   ].join('\n')

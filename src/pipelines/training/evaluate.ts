@@ -4,13 +4,7 @@ import { encodedNames, encodeLabels, seededRandom, shuffled } from './prepare.js
 import type { ModelTask } from './specs.js'
 import { predictRows, type TrainedModel } from './train.js'
 
-/** Whether a larger value of a metric is better; the champion comparison needs the direction. */
-export const METRIC_DIRECTION: Record<string, 'higher' | 'lower'> = {
-  r2: 'higher', mse: 'lower', mae: 'lower',
-  accuracy: 'higher', precision: 'higher', recall: 'higher', f1: 'higher', roc_auc: 'higher',
-  macro_precision: 'higher', macro_recall: 'higher', macro_f1: 'higher',
-  weighted_precision: 'higher', weighted_recall: 'higher', weighted_f1: 'higher',
-}
+export { METRIC_DIRECTION } from './specs.js'
 
 /** MSE, MAE and R² (sklearn's convention for constant targets: 1 when predicted exactly, else 0). */
 export function regressionMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): Record<string, number> {

@@ -8,6 +8,14 @@ import { z } from 'zod'
 export const MODEL_TASKS = ['regression', 'binary_classification', 'multiclass_classification'] as const
 export type ModelTask = (typeof MODEL_TASKS)[number]
 
+/** Whether a larger value of a metric is better; the champion comparison, searches and version comparisons need the direction. */
+export const METRIC_DIRECTION: Record<string, 'higher' | 'lower'> = {
+  r2: 'higher', mse: 'lower', mae: 'lower',
+  accuracy: 'higher', precision: 'higher', recall: 'higher', f1: 'higher', roc_auc: 'higher',
+  macro_precision: 'higher', macro_recall: 'higher', macro_f1: 'higher',
+  weighted_precision: 'higher', weighted_recall: 'higher', weighted_f1: 'higher',
+}
+
 const ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'linear', 'softplus'] as const
 
 /**
