@@ -1,13 +1,14 @@
 import { copyFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
-import { DEFAULT_API_PORT, loadConfig, Errors } from '../../core/index.js'
+import { DEFAULT_API_PORT, Errors } from '../../core/index.js'
 import { DuckDbEngine } from '../../engines/index.js'
 import { createExampleRepo } from '../../featurestore/index.js'
 import { TRAINING_PIPELINE_TEMPLATE } from '../../pipelines/index.js'
-import { composeAsof, type Asof } from '../../asof.js'
-import { startServer } from '../../api/index.js'
-import { GateFailed, globalOptions, warnIfBlockedPort } from '../output.js'
+import type { Asof } from '../../asof.js'
+import { GateFailed, globalOptions } from '../output.js'
+import { runDiabetesQuickstart } from './quickstart-diabetes.js'
+import { applyStep, checkpointStep, runThenServe } from './quickstart-steps.js'
 
 interface QuickstartOptions {
   dir: string
@@ -15,7 +16,12 @@ interface QuickstartOptions {
   hours: string
   port?: string
   serve: boolean
+  example: string
+  epochs?: string
 }
+
+/** The example repos `--example` runs; the driver repo is the default. */
+const EXAMPLES = ['driver', 'diabetes'] as const
 
 const FEATURES = ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:acc_rate', 'driver_hourly_stats:avg_daily_trips']
 
@@ -34,7 +40,14 @@ export function register(program: Command): void {
     .option('--hours <n>', 'hours of data per driver', '500')
     .option('--port <port>', `port to serve on (default ${DEFAULT_API_PORT}, or ASOF_PORT; 0 picks a free one)`)
     .option('--no-serve', 'stop after the flow instead of serving')
+    .option('--example <name>', `the example to run: ${EXAMPLES.join(', ')}`, 'driver')
+    .option('--epochs <n>', 'diabetes: training epochs of every experiment (default: the pipeline\'s)')
     .action(async (opts: QuickstartOptions, cmd: Command) => {
+      if (!(EXAMPLES as readonly string[]).includes(opts.example)) throw Errors.badInput('--example', `unknown example ${JSON.stringify(opts.example)}; known: ${EXAMPLES.join(', ')}`)
+      if (opts.example === 'diabetes') {
+        const epochs = opts.epochs === undefined ? undefined : positiveInt(opts.epochs, '--epochs')
+        return runDiabetesQuickstart({ dir: opts.dir === 'quickstart' ? 'quickstart-diabetes' : opts.dir, port: opts.port, serve: opts.serve, epochs }, cmd)
+      }
       const drivers = positiveInt(opts.drivers, '--drivers')
       const hours = positiveInt(opts.hours, '--hours')
       const port = opts.port === undefined ? undefined : Number(opts.port)
@@ -56,43 +69,19 @@ export function register(program: Command): void {
       copyFileSync(TRAINING_PIPELINE_TEMPLATE, join(dir, 'pipelines', 'training.yaml'))
       say(`   generated ${drivers * hours} hourly driver statistics for ${drivers} drivers (${start.toISOString()} … ${end.toISOString()})`)
 
-      const config = loadConfig({ repoDir: dir, port, logLevel: globalOptions(cmd).debug ? 'debug' : 'warn' })
-      const asof = await composeAsof(config)
-      let serving = false
-      try {
-        await runFlow(asof, { say, start, end })
-        if (!opts.serve) return
-        warnIfBlockedPort(config.api.port)
-        const server = await startServer(asof, { host: '127.0.0.1', port: config.api.port })
-        serving = true
-        say()
-        say(`Serving ${asof.mode} mode on ${server.url} (Ctrl-C to stop)`)
-        say(`  API docs (Swagger UI): ${server.url}/docs`)
-        say(`  OpenAPI document:      ${server.url}/docs/json`)
-        say(`  Prometheus metrics:    ${server.url}/metrics`)
-        say('  Try the Feast-compatible online endpoint:')
-        say(`curl -s -X POST ${server.url}/get-online-features -H 'Content-Type: application/json' -d '${JSON.stringify({ features: FEATURES, entities: { driver_id: [1001, 1002] } })}'`)
-      } finally {
-        // Once serving, the server owns asof and closes it when it drains on SIGTERM/SIGINT.
-        if (!serving) await asof.close()
-      }
+      await runThenServe({ dir, port, serve: opts.serve, debug: globalOptions(cmd).debug, say }, (asof) => runFlow(asof, { say, start, end }), (url) => [
+        `  API docs (Swagger UI): ${url}/docs`,
+        `  OpenAPI document:      ${url}/docs/json`,
+        `  Prometheus metrics:    ${url}/metrics`,
+        '  Try the Feast-compatible online endpoint:',
+        `curl -s -X POST ${url}/get-online-features -H 'Content-Type: application/json' -d '${JSON.stringify({ features: FEATURES, entities: { driver_id: [1001, 1002] } })}'`,
+      ])
     })
 }
 
 async function runFlow(asof: Asof, { say, start, end }: { say: (line?: string) => void; start: Date; end: Date }): Promise<void> {
-  say('2. asof apply')
-  const plan = await asof.featureStore.apply()
-  for (const entry of plan.entries) {
-    say(`   ${entry.action.padEnd(9)} ${entry.kind} ${entry.name} (version ${entry.newVersion ?? entry.currentVersion})`)
-  }
-
-  say('3. asof checkpoint run driver_stats')
-  const checkpoint = await asof.checkpoints.runCheckpoint('driver_stats')
-  for (const v of checkpoint.validations) {
-    const s = v.statistics
-    say(`   ${v.success ? 'passed' : 'FAILED'}: ${s.successful_expectations}/${s.evaluated_expectations} expectations of suite ${v.suite_name} on ${v.batch}`)
-  }
-  if (!checkpoint.success) throw new GateFailed('the driver_stats checkpoint failed: nothing is materialized or trained')
+  await applyStep(asof, say, 2)
+  await checkpointStep(asof, say, 3, 'driver_stats', 'nothing is materialized or trained')
 
   say('4. asof historical (point-in-time training dataset)')
   const datasetPath = join(asof.config.repoDir, 'data', 'training_dataset.parquet')
