@@ -22,9 +22,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   'asof.ts': ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines'],
   // The faces reach the services through the client (and asof.ts), never engines/ or metadata/ directly.
   client: ['core', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts'],
-  api: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client'],
-  cli: ['core', 'engines', 'metadata', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client', 'api'],
+  api: ['core', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client'],
+  cli: ['core', 'featurestore', 'expectations', 'keys', 'pipelines', 'asof.ts', 'client', 'api'],
 }
+
+/** The CLI reaches api/ only to start the server; every other command goes through the client. */
+const CLI_FILES_STARTING_THE_SERVER = new Set(['cli/commands/serve-command.ts', 'cli/commands/quickstart-command.ts'])
 
 /** Third-party packages confined to one module. */
 const CONFINED: Record<string, readonly string[]> = {
@@ -67,6 +70,25 @@ describe('architecture', () => {
         const target = moduleOf(resolve(dirname(file), spec).replace(/\.js$/, '.ts'))
         if (target === from) continue
         if (!(ALLOWED[from] ?? []).includes(target)) violations.push(`${relative(ROOT, file)} imports ${spec} (${from} → ${target})`)
+        else if (from === 'cli' && target === 'api' && !CLI_FILES_STARTING_THE_SERVER.has(relative(SRC, file))) {
+          violations.push(`${relative(ROOT, file)} imports ${spec} (cli → api, beside starting the server)`)
+        }
+      }
+    }
+    assert.deepEqual(violations, [])
+  })
+
+  it('enters another module only through its index.ts', () => {
+    const violations: string[] = []
+    for (const file of sources) {
+      const from = moduleOf(file)
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2]!
+        if (!spec.startsWith('.')) continue
+        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts')
+        const module = moduleOf(target)
+        if (module === from || module === 'asof.ts' || module === 'migrations') continue
+        if (target !== join(SRC, module, 'index.ts')) violations.push(`${relative(ROOT, file)} imports ${spec}, inside ${module}/`)
       }
     }
     assert.deepEqual(violations, [])

@@ -4,7 +4,6 @@ import type { Asof } from '../asof.js'
 import { announceServer } from '../client/index.js'
 import { buildApp } from './app.js'
 import { Errors } from '../core/index.js'
-import { sql } from '../engines/index.js'
 import { startScheduler } from '../pipelines/index.js'
 
 function isLoopback(host: string): boolean {
@@ -43,9 +42,9 @@ export interface ServerOptions {
  */
 async function warnIfSuperuser(asof: Asof): Promise<void> {
   if (!asof.postgres) return
-  const [row] = await asof.postgres.query<{ role: string; rolsuper: boolean }>(sql`select current_user as role, rolsuper from pg_roles where rolname = current_user`)
-  if (!row?.rolsuper) return
-  asof.log.warn({ role: row.role }, `SECURITY: asof serve connects to PostgreSQL as ${row.role}, a superuser: SQL sent with a key of scope sql runs as that role and can read and write files on the database host (pg_read_file, lo_export). Connect with a role that is not a superuser (ASOF_DATABASE_URL), and create sql keys only for people you would give that role.`)
+  const { role, superuser } = await asof.postgres.connectedRole()
+  if (!superuser) return
+  asof.log.warn({ role }, `SECURITY: asof serve connects to PostgreSQL as ${role}, a superuser: SQL sent with a key of scope sql runs as that role and can read and write files on the database host (pg_read_file, lo_export). Connect with a role that is not a superuser (ASOF_DATABASE_URL), and create sql keys only for people you would give that role.`)
 }
 
 export async function startServer(asof: Asof, options: ServerOptions): Promise<RunningServer> {

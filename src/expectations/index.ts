@@ -18,6 +18,7 @@ export { batchSpecSchema, resolveStandardBatch, fileFormatOf, assertNotMetadataT
 export { checkpointActionSchema, type CheckpointAction, type ActionOutcome } from './actions.js'
 export { createSuiteStore, parseSuiteRef, type SuiteStore, type StoredSuite, type SuiteSummary } from './suite-store.js'
 export { profileBatch, type ProfileOptions, type ProposedSuite } from './profiler.js'
+export { profileFile, validateFile } from './local-file.js'
 export { renderDataDocs, resultPageName, writeDataDocs, type DocsResult } from './docs/data-docs.js'
 export { storeHistoryReader, evaluateAnomaly, intervalCheck, anomalyRuleSchema, type AnomalyRule, type HistoryPoint } from './history.js'
 export { columnDrift, compareColumns, datasetDrift, defaultDriftTest, DRIFT_TESTS, relationSide, type ColumnDrift, type DatasetDrift, type DriftTest } from './metrics/drift.js'

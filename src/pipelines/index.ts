@@ -2,7 +2,7 @@ export type { JsonValue, DataInterval, TaskContext, TaskDefinition } from './tas
 export { TaskRegistry } from './task.js'
 export { type ArtifactRef, type ArtifactStore, isArtifactRef, collectArtifactRefs, artifactsIntact } from './artifacts.js'
 export { json as jsonValueSchema, parsePipelines, loadPipelines, topologicalOrder, pipelineHash, TRIGGER_RULES, type PipelineSpec, type TaskSpec, type TriggerRule, type SensorCondition, type SensorLeaf } from './definition.js'
-export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOptions, type RunSummary, type RunView } from './runner.js'
+export { PipelineRunner, MAX_OUTPUT_BYTES, type RunnerOptions, type StartRunOptions, type RunSummary, type RunView, type TaskRun } from './runner.js'
 export { BUILTIN_TASKS, abortableSleep } from './builtin-tasks.js'
 export { cacheKey } from './cache.js'
 export { compareVersions, formatComparison, type VersionComparison, type ComparedVersion } from './models/compare-versions.js'

@@ -57,6 +57,9 @@ export type RunView = Omit<RunRow, 'params' | 'definition'> & {
   worker_lost: boolean
 }
 
+/** One task instance of a run: its state, tries, times, outputs. */
+export type TaskRun = TaskRunRow
+
 export interface RunSummary {
   run: RunView
   tasks: TaskRunRow[]

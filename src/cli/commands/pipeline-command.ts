@@ -1,8 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { loadConfig, parseOrThrow } from '../../core/index.js'
-import type { TaskRunRow } from '../../metadata/index.js'
-import { startScheduler, topologicalOrder, type BackfillRequest, type BackfillResult, type JsonValue, type PipelineSpec, type RunRequest, type RunSummary, type RunView, type SchedulerRunEvent } from '../../pipelines/index.js'
+import { startScheduler, topologicalOrder, type BackfillRequest, type BackfillResult, type JsonValue, type PipelineSpec, type RunRequest, type RunSummary, type RunView, type SchedulerRunEvent, type TaskRun } from '../../pipelines/index.js'
 import { composeAsof } from '../../asof.js'
 import { GateFailed, collect, globalOptions, parseParams, printJson, type GlobalOptions } from '../output.js'
 import type { AsofClient } from '../../client/index.js'
@@ -149,7 +148,7 @@ function runLine(r: RunView): string {
   return `${r.id}  ${r.pipeline}  ${r.logical_date}  ${r.state.padEnd(7)}  ${r.trigger}${r.note ? `  ${r.note}` : ''}${lost}`
 }
 
-function taskLine(t: TaskRunRow): string {
+function taskLine(t: TaskRun): string {
   const id = t.map_index >= 0 ? `${t.task_id}[${t.map_index}]` : t.task_id
   const cached = t.cached_from ? `(cached from ${t.cached_from})` : ''
   const tries = t.attempt > 1 ? `${t.attempt} tries` : ''

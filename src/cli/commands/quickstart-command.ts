@@ -2,8 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { DEFAULT_API_PORT, Errors } from '../../core/index.js'
-import { DuckDbEngine } from '../../engines/index.js'
-import { createExampleRepo } from '../../featurestore/index.js'
+import { generateExampleRepo } from '../../featurestore/index.js'
 import { TRAINING_PIPELINE_TEMPLATE } from '../../pipelines/index.js'
 import type { Asof } from '../../asof.js'
 import { GateFailed, globalOptions } from '../output.js'
@@ -59,12 +58,7 @@ export function register(program: Command): void {
       const end = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000)
       const start = new Date(end.getTime() - (hours - 1) * 3_600_000)
       say(`1. Example feature repo in ${dir}`)
-      const generator = await DuckDbEngine.open({ path: ':memory:' })
-      try {
-        await createExampleRepo(generator, dir, { rows: drivers * hours, drivers, entityRows: Math.min(20_000, drivers * hours / 5), start: start.toISOString() })
-      } finally {
-        await generator.close()
-      }
+      await generateExampleRepo(dir, { rows: drivers * hours, drivers, entityRows: Math.min(20_000, drivers * hours / 5), start: start.toISOString() })
       mkdirSync(join(dir, 'pipelines'), { recursive: true })
       copyFileSync(TRAINING_PIPELINE_TEMPLATE, join(dir, 'pipelines', 'training.yaml'))
       say(`   generated ${drivers * hours} hourly driver statistics for ${drivers} drivers (${start.toISOString()} … ${end.toISOString()})`)

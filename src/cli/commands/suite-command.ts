@@ -3,8 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { basename, extname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors, loadConfig } from '../../core/index.js'
-import { DuckDbEngine } from '../../engines/index.js'
-import { fileFormatOf, parseSuiteRef, profileBatch, readSuite, stringifySuite, suiteToGx0, suiteToGx1 } from '../../expectations/index.js'
+import { fileFormatOf, parseSuiteRef, profileFile, readSuite, stringifySuite, suiteToGx0, suiteToGx1 } from '../../expectations/index.js'
 import { globalOptions, printJson, warn, type GlobalOptions } from '../output.js'
 import { withClient } from '../client.js'
 
@@ -32,16 +31,11 @@ export function register(program: Command): void {
         throw Errors.badInput('--output', `${opts.output} exists; pass --force to replace it, or choose another file`)
       }
       const suiteName = opts.name ?? await freeSuiteName(global, basename(opts.data, extname(opts.data)))
-      // Profiling reads only the file: an in-memory DuckDB, not the repo's database.
-      const engine = await DuckDbEngine.open({ path: ':memory:' })
-      try {
-        const proposed = await profileBatch(engine, { kind: 'file', path: resolve(opts.data), format }, { suiteName, maxSetSize })
-        await writeFile(opts.output, `${stringifySuite({ ...proposed })}\n`)
-        if (global.json) return printJson({ output: opts.output, name: proposed.name, expectations: proposed.expectations.length })
-        process.stdout.write(`wrote ${opts.output}: suite ${proposed.name} with ${proposed.expectations.length} expectations from ${String(proposed.meta.profiled_rows)} rows\n`)
-      } finally {
-        await engine.close()
-      }
+      // Profiling reads only the file, not the repo's database.
+      const proposed = await profileFile(resolve(opts.data), format, { suiteName, maxSetSize })
+      await writeFile(opts.output, `${stringifySuite({ ...proposed })}\n`)
+      if (global.json) return printJson({ output: opts.output, name: proposed.name, expectations: proposed.expectations.length })
+      process.stdout.write(`wrote ${opts.output}: suite ${proposed.name} with ${proposed.expectations.length} expectations from ${String(proposed.meta.profiled_rows)} rows\n`)
     })
 
   suite.command('list')

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
-import { basename, extname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Errors } from '../../core/index.js'
-import { DuckDbEngine, col, sql, type Relation } from '../../engines/index.js'
 import {
-  RESULT_FORMATS, fileFormatOf, parseResultFormat, readSuiteFile, suiteToGx1, validate,
-  type Batch, type BatchSpec, type ResultFormat, type Suite, type ValidationResult,
+  RESULT_FORMATS, fileFormatOf, parseResultFormat, readSuiteFile, suiteToGx1, validateFile,
+  type BatchSpec, type ResultFormat, type Suite, type ValidationResult,
 } from '../../expectations/index.js'
 import { GateFailed, globalOptions, printJson, type GlobalOptions } from '../output.js'
 
@@ -42,7 +41,7 @@ export function register(program: Command): void {
       const suite = readSuiteFile(resolve(opts.suite))
       const resultFormat = parseResultFormat(opts.resultFormat?.toUpperCase() ?? 'SUMMARY', '--result-format')
       const result = opts.data !== undefined
-        ? await validateFile(suite, opts.data, resultFormat)
+        ? await validateDataFile(suite, opts.data, resultFormat)
         : await validateInRepo(suite, batchSpecOf(opts), resultFormat, global)
       if (global.json) printJson(result)
       else process.stdout.write(summarize(result))
@@ -50,27 +49,12 @@ export function register(program: Command): void {
     })
 }
 
-/** `--data` reads the file with an in-memory DuckDB: no repo database, so no lock to share with a server. */
-async function validateFile(suite: Suite, data: string, resultFormat: ResultFormat): Promise<ValidationResult> {
+/** `--data` reads the file alone (an in-memory DuckDB): no repo database, so no lock to share with a server. */
+async function validateDataFile(suite: Suite, data: string, resultFormat: ResultFormat): Promise<ValidationResult> {
   const path = resolve(data)
   const format = fileFormatOf(path, '--data')
   if (!existsSync(path)) throw Errors.badInput('--data', `${data}: no such file`)
-  const engine = await DuckDbEngine.open({ path: ':memory:' })
-  try {
-    const relation: Relation = { kind: 'file', path, format }
-    // Text formats are parsed once, and only the columns the suite reads, into a table named after the
-    // file: a suite reads its batch in more than one statement (the aggregate scan, GROUP BYs, unexpected
-    // rows), and parsing CSV is most of the cost. The shown unexpected-rows queries then name that table.
-    const prepare = async (columns: readonly string[]): Promise<Relation> => {
-      const table = basename(path, extname(path))
-      await engine.execute(sql`create table ${sql.id(table)} as select ${sql.join(columns.map((c) => col(c)))} from ${engine.from(relation)}`)
-      return { kind: 'table', name: table }
-    }
-    const batch: Batch = { engine, relation, description: data, ...(format === 'parquet' ? {} : { prepare }) }
-    return (await validate(suite, batch, { resultFormat })).result
-  } finally {
-    await engine.close()
-  }
+  return validateFile(suite, path, format, { description: data, resultFormat })
 }
 
 /**

@@ -112,6 +112,12 @@ export class PostgresEngine extends EngineBase {
     }
   }
 
+  /** The role this engine connects as, and whether it is a superuser (which can reach the host's files). */
+  async connectedRole(): Promise<{ role: string; superuser: boolean }> {
+    const [row] = await this.query<{ role: string; rolsuper: boolean }>(sql`select current_user as role, rolsuper from pg_roles where rolname = current_user`)
+    return { role: row?.role ?? 'unknown', superuser: row?.rolsuper === true }
+  }
+
   from(relation: Relation): RawBuilder<unknown> {
     switch (relation.kind) {
       case 'table':
