@@ -59,38 +59,31 @@ const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"
 describe('architecture', () => {
   const sources = files(SRC)
 
+  /** Every import between two modules of src/: the importing file, the two modules, and the imported file. */
+  const crossImports = sources.flatMap((file) => [...readFileSync(file, 'utf8').matchAll(IMPORT)]
+    .map((m) => m[1] ?? m[2]!)
+    .filter((spec) => spec.startsWith('.'))
+    .map((spec) => {
+      const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts')
+      return { file, spec, from: moduleOf(file), to: moduleOf(target), target }
+    })
+    .filter((i) => i.from !== i.to))
+
   it('imports flow one way between modules', () => {
     const violations: string[] = []
-    for (const file of sources) {
-      const from = moduleOf(file)
-      const text = readFileSync(file, 'utf8')
-      for (const m of text.matchAll(IMPORT)) {
-        const spec = m[1] ?? m[2]!
-        if (!spec.startsWith('.')) continue
-        const target = moduleOf(resolve(dirname(file), spec).replace(/\.js$/, '.ts'))
-        if (target === from) continue
-        if (!(ALLOWED[from] ?? []).includes(target)) violations.push(`${relative(ROOT, file)} imports ${spec} (${from} → ${target})`)
-        else if (from === 'cli' && target === 'api' && !CLI_FILES_STARTING_THE_SERVER.has(relative(SRC, file))) {
-          violations.push(`${relative(ROOT, file)} imports ${spec} (cli → api, beside starting the server)`)
-        }
+    for (const { file, spec, from, to } of crossImports) {
+      if (!(ALLOWED[from] ?? []).includes(to)) violations.push(`${relative(ROOT, file)} imports ${spec} (${from} → ${to})`)
+      else if (from === 'cli' && to === 'api' && !CLI_FILES_STARTING_THE_SERVER.has(relative(SRC, file))) {
+        violations.push(`${relative(ROOT, file)} imports ${spec} (cli → api, beside starting the server)`)
       }
     }
     assert.deepEqual(violations, [])
   })
 
   it('enters another module only through its index.ts', () => {
-    const violations: string[] = []
-    for (const file of sources) {
-      const from = moduleOf(file)
-      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
-        const spec = m[1] ?? m[2]!
-        if (!spec.startsWith('.')) continue
-        const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts')
-        const module = moduleOf(target)
-        if (module === from || module === 'asof.ts' || module === 'migrations') continue
-        if (target !== join(SRC, module, 'index.ts')) violations.push(`${relative(ROOT, file)} imports ${spec}, inside ${module}/`)
-      }
-    }
+    const violations = crossImports
+      .filter(({ to, target }) => to !== 'asof.ts' && to !== 'migrations' && target !== join(SRC, to, 'index.ts'))
+      .map(({ file, spec, to }) => `${relative(ROOT, file)} imports ${spec}, inside ${to}/`)
     assert.deepEqual(violations, [])
   })
 

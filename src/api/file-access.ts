@@ -7,9 +7,9 @@ import { atField } from '../client/index.js'
 /**
  * A file an API request names (a batch, a dataset, an entity file), as its real path (relative to
  * the repo's when inside it), when it lies under the repo or a configured data root
- * (ASOF_DATA_ROOTS) once every symlink is resolved; a
- * path outside them, or a link leading out, is refused (403) without reading the file. The
- * message names the path as given, never anything read from it.
+ * (ASOF_DATA_ROOTS) once every symlink is resolved; a path outside them, or a link leading out,
+ * is refused (403) without reading the file. The message names the path as given, never
+ * anything read from it.
  */
 export function allowedFile(asof: Asof, path: string, field: string): string {
   const repo = real(asof.config.repoDir)

@@ -48,7 +48,7 @@ export function didYouMean(name: string, known: readonly string[]): string {
 }
 
 /** Optimal string alignment distance: a swap of two neighbours (`veiws`) counts as one edit. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -63,7 +63,7 @@ export function editDistance(a: string, b: string): number {
 const text = (problem: string) => problem
 
 /**
- * The table of error codes, the only place a code is written (test/core/errors-doc.test.ts checks
+ * The table of error codes, the only place a code is written (test/core/errors.test.ts checks
  * that, and that docs/errors.md, generated from this table by `npm run docs:errors`, is current).
  */
 export const Errors = {
